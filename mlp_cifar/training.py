@@ -1,0 +1,266 @@
+"""The trainer: one run of one configuration on one backend -> one JSON document.
+
+The trainer owns everything both backends share: seeds, batch order, learning
+rate per epoch, metrics, best-validation model, divergence handling and the
+result document. A backend only knows how to take one SGD step, evaluate, and
+save/restore its state (see ``NumpyBackend`` and ``TorchBackend``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from tqdm import tqdm
+
+from mlp_cifar.data.archive import N_CLASSES, PIXELS
+from mlp_cifar.data.dataset import CifarSplits, epoch_batches
+from mlp_cifar.numpy_net import MLP, SGD, CrossEntropyModule
+from mlp_cifar.provenance import machine, package_versions
+
+BACKENDS = ("numpy", "torch")
+DTYPES = ("float32", "float64")
+EVAL_CHUNK = 1000
+
+
+@dataclass
+class RunConfig:
+    """One training run. Defaults are the assignment's."""
+
+    backend: str = "numpy"
+    hidden: list[int] = field(default_factory=lambda: [128])
+    batch_norm: bool = False
+    lr: float = 0.1
+    batch_size: int = 128
+    epochs: int = 10
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+    seed: int = 42
+    dtype: str = "float32"
+    threads: int | None = None  # BLAS / torch threads; None leaves the library default
+
+    def __post_init__(self):
+        checks = {
+            "backend": self.backend in BACKENDS,
+            "hidden": all(isinstance(h, int) and h > 0 for h in self.hidden),
+            "lr": self.lr >= 0 and math.isfinite(self.lr),
+            "batch_size": isinstance(self.batch_size, int) and self.batch_size > 0,
+            "epochs": isinstance(self.epochs, int) and self.epochs > 0,
+            "momentum": 0 <= self.momentum < 1,
+            "weight_decay": self.weight_decay >= 0,
+            "dtype": self.dtype in DTYPES,
+        }
+        bad = [k for k, ok in checks.items() if not ok]
+        if bad:
+            raise ValueError(f"invalid run configuration: {', '.join(f'{k}={getattr(self, k)!r}' for k in bad)}")
+
+
+class NumpyBackend:
+    def __init__(self, cfg: RunConfig, rng: np.random.Generator):
+        self.model = MLP(PIXELS, cfg.hidden, N_CLASSES, use_batch_norm=cfg.batch_norm, rng=rng,
+                         dtype=np.dtype(cfg.dtype))
+        self.loss = CrossEntropyModule()
+        self.optim = SGD(self.model.parametrised(), lr=cfg.lr, momentum=cfg.momentum,
+                         weight_decay=cfg.weight_decay)
+
+    def train_step(self, x: np.ndarray, y: np.ndarray, lr: float) -> tuple[float, int]:
+        """One SGD step; returns (batch loss, number of correct predictions before the step)."""
+        self.model.train()
+        probs = self.model.forward(x)
+        loss = self.loss.forward(probs, y)
+        self.model.backward(self.loss.backward(probs, y))
+        self.optim.lr = lr
+        self.optim.step()
+        return loss, int((probs.argmax(axis=1) == y).sum())
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """(mean loss, accuracy) in evaluation mode."""
+        self.model.eval()
+        total_loss, correct = 0.0, 0
+        for start in range(0, len(y), EVAL_CHUNK):
+            xb, yb = x[start:start + EVAL_CHUNK], y[start:start + EVAL_CHUNK]
+            probs = self.model.forward(xb)
+            total_loss += self.loss.forward(probs, yb) * len(yb)
+            correct += int((probs.argmax(axis=1) == yb).sum())
+        self.model.clear_cache()
+        return total_loss / len(y), correct / len(y)
+
+    def state(self):
+        return self.model.snapshot()
+
+    def load_state(self, state) -> None:
+        self.model = state
+        self.optim.modules = state.parametrised()
+
+
+class TorchBackend:
+    def __init__(self, cfg: RunConfig, rng: np.random.Generator):
+        import torch
+
+        from mlp_cifar.torch_net import TorchMLP
+
+        self.torch = torch
+        torch.use_deterministic_algorithms(True)
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        dtype = getattr(torch, cfg.dtype)
+        self.model = TorchMLP(PIXELS, cfg.hidden, N_CLASSES, use_batch_norm=cfg.batch_norm, rng=rng, dtype=dtype)
+        self.loss = torch.nn.CrossEntropyLoss()
+        self.optim = torch.optim.SGD(self.model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
+                                     weight_decay=cfg.weight_decay)
+
+    def train_step(self, x: np.ndarray, y: np.ndarray, lr: float) -> tuple[float, int]:
+        torch = self.torch
+        self.model.train()
+        for group in self.optim.param_groups:
+            group["lr"] = lr
+        xb, yb = torch.from_numpy(x), torch.from_numpy(y)
+        logits = self.model(xb)
+        loss = self.loss(logits, yb)
+        self.optim.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optim.step()
+        return float(loss.detach()), int((logits.detach().argmax(dim=1) == yb).sum())
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        torch = self.torch
+        self.model.eval()
+        total_loss, correct = 0.0, 0
+        with torch.no_grad():
+            for start in range(0, len(y), EVAL_CHUNK):
+                xb = torch.from_numpy(x[start:start + EVAL_CHUNK])
+                yb = torch.from_numpy(y[start:start + EVAL_CHUNK])
+                logits = self.model(xb)
+                total_loss += float(self.loss(logits, yb)) * len(yb)
+                correct += int((logits.argmax(dim=1) == yb).sum())
+        return total_loss / len(y), correct / len(y)
+
+    def state(self):
+        return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+
+    def load_state(self, state) -> None:
+        self.model.load_state_dict(state)
+
+
+def make_backend(cfg: RunConfig, rng: np.random.Generator):
+    return {"numpy": NumpyBackend, "torch": TorchBackend}[cfg.backend](cfg, rng)
+
+
+def seeded_generators(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
+    """Independent (initialisation, batch order) generators from one seed, shared by both backends."""
+    init_seq, batch_seq = np.random.SeedSequence(seed).spawn(2)
+    return np.random.default_rng(init_seq), np.random.default_rng(batch_seq)
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def train(cfg: RunConfig, splits: CifarSplits, lr_at_epoch: Callable[[int], float] | None = None,
+          progress: bool = True) -> dict:
+    """Train ``cfg`` on ``splits``; return the run's result document (JSON-serialisable).
+
+    ``lr_at_epoch(epoch)`` (epochs counted from 0) gives the learning rate; by
+    default it is the constant ``cfg.lr``. A non-finite batch loss stops the run
+    and marks it diverged; the best model so far is still evaluated on the test set.
+    """
+    if cfg.threads:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=cfg.threads):
+            return _train(cfg, splits, lr_at_epoch, progress)
+    return _train(cfg, splits, lr_at_epoch, progress)
+
+
+def _train(cfg, splits, lr_at_epoch, progress) -> dict:
+    lr_at_epoch = lr_at_epoch or (lambda epoch: cfg.lr)
+    dtype = np.dtype(cfg.dtype)
+    train_x = splits.train.x if splits.train.x.dtype == dtype else splits.train.x.astype(dtype)
+    val_x = splits.val.x.astype(dtype, copy=False)
+    test_x = splits.test.x.astype(dtype, copy=False)
+    init_rng, batch_rng = seeded_generators(cfg.seed)
+    backend = make_backend(cfg, init_rng)
+
+    n_batches = len(splits.train) // cfg.batch_size
+    if n_batches == 0:
+        raise ValueError(f"batch_size {cfg.batch_size} exceeds the {len(splits.train)} training examples")
+    xb = np.empty((cfg.batch_size, train_x.shape[1]), dtype=dtype)  # reused gather buffer
+    batch_losses: list[float | None] = []
+    epochs: list[dict] = []
+    best = {"epoch": None, "val_accuracy": -1.0, "state": None}
+    diverged_at = None
+    started = time.perf_counter()
+
+    bar = tqdm(total=cfg.epochs * n_batches, desc=f"{cfg.backend} lr={cfg.lr:g}", unit="batch",
+               file=sys.stderr, disable=not progress, mininterval=1.0)
+    for epoch in range(cfg.epochs):
+        lr = float(lr_at_epoch(epoch))
+        t0 = time.perf_counter()
+        loss_sum, correct, seen = 0.0, 0, 0
+        for b, idx in enumerate(epoch_batches(len(splits.train), cfg.batch_size, batch_rng)):
+            np.take(train_x, idx, axis=0, out=xb)
+            loss, n_correct = backend.train_step(xb, splits.train.y[idx], lr)
+            batch_losses.append(_finite_or_none(loss))
+            if not math.isfinite(loss):
+                diverged_at = {"epoch": epoch + 1, "batch": b + 1}
+                break
+            loss_sum += loss * len(idx)
+            correct += n_correct
+            seen += len(idx)
+            bar.update(1)
+        train_seconds = time.perf_counter() - t0
+        if diverged_at:
+            break
+        t1 = time.perf_counter()
+        val_loss, val_acc = backend.evaluate(val_x, splits.val.y)
+        epochs.append({
+            "epoch": epoch + 1,
+            "lr": lr,
+            "train_loss": loss_sum / seen,
+            "train_accuracy": correct / seen,
+            "val_loss": _finite_or_none(val_loss),
+            "val_accuracy": val_acc,
+            "train_seconds": train_seconds,
+            "eval_seconds": time.perf_counter() - t1,
+        })
+        bar.set_postfix(val_acc=f"{val_acc:.4f}")
+        if val_acc > best["val_accuracy"]:
+            best = {"epoch": epoch + 1, "val_accuracy": val_acc, "state": backend.state()}
+    bar.close()
+
+    test_loss = test_acc = None
+    if best["state"] is not None:
+        backend.load_state(best["state"])
+        test_loss, test_acc = backend.evaluate(test_x, splits.test.y)
+        test_loss = _finite_or_none(test_loss)
+
+    return {
+        "config": dataclasses.asdict(cfg),
+        "seed": cfg.seed,
+        "data": {
+            "archive_md5": splits.archive_md5,
+            "official_archive": splits.official,
+            "n_train": len(splits.train),
+            "n_val": len(splits.val),
+            "n_test": len(splits.test),
+        },
+        "batch_losses": batch_losses,
+        "batches_per_epoch": n_batches,
+        "epochs": epochs,
+        "best_epoch": best["epoch"],
+        "best_val_accuracy": best["val_accuracy"] if best["epoch"] else None,
+        "test_accuracy": test_acc,
+        "test_loss": test_loss,
+        "diverged": diverged_at is not None,
+        "diverged_at": diverged_at,
+        "train_seconds": sum(e["train_seconds"] for e in epochs),
+        "total_seconds": time.perf_counter() - started,
+        "threads": cfg.threads,
+        "versions": package_versions(),
+        "machine": machine(),
+    }
