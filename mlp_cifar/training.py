@@ -71,9 +71,12 @@ class NumpyBackend:
     def train_step(self, x: np.ndarray, y: np.ndarray, lr: float) -> tuple[float, int]:
         """One SGD step; returns (batch loss, number of correct predictions before the step)."""
         self.model.train()
-        probs = self.model.forward(x)
-        loss = self.loss.forward(probs, y)
-        self.model.backward(self.loss.backward(probs, y))
+        # A diverging run overflows before its loss turns non-finite; the trainer
+        # detects that from the loss, so NumPy's warnings would only be noise.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            probs = self.model.forward(x)
+            loss = self.loss.forward(probs, y)
+            self.model.backward(self.loss.backward(probs, y))
         self.optim.lr = lr
         self.optim.step()
         return loss, int((probs.argmax(axis=1) == y).sum())
