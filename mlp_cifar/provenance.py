@@ -25,3 +25,32 @@ def machine() -> dict[str, object]:
         "processor": platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(),
     }
+
+
+def git_state(repo: str | os.PathLike = ".") -> dict[str, object]:
+    """Commit hash and whether the work tree has uncommitted changes (None outside git)."""
+    import subprocess
+
+    def git(*args: str) -> str | None:
+        try:
+            return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                                  check=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": None if status is None else bool(status)}
+
+
+def rule_seconds(benchmark_files) -> dict[str, float]:
+    """Wall time of each job from Snakemake's ``benchmark:`` files (column ``s``), keyed by file stem."""
+    import csv
+    from pathlib import Path
+
+    seconds = {}
+    for path in benchmark_files:
+        with open(path) as f:
+            rows = list(csv.DictReader(f, delimiter="\t"))
+        seconds[Path(path).stem] = float(rows[0]["s"]) if rows else float("nan")
+    return seconds

@@ -1,0 +1,30 @@
+# MLPs on CIFAR-10: `snakemake --cores 4` builds results/report/report.{html,pdf}.
+# This file only sets things up; each stage lives in workflow/rules/.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+wildcard_constraints:
+    run="[A-Za-z0-9_]+",
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        "results/report/report.html",
+        "results/report/report.pdf",
+        "results/metrics.json",

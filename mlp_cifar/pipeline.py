@@ -1,0 +1,98 @@
+"""One function per workflow rule. The scripts under scripts/ only unpack the
+``snakemake`` object and call these, so the logic stays importable and tested."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Iterator
+
+from mlp_cifar.atomic import write_json
+from mlp_cifar.data.archive import archive_info, download_archive
+from mlp_cifar.data.cache import build_cache, load_cache
+from mlp_cifar.data.dataset import make_splits
+from mlp_cifar.training import RunConfig, train
+
+
+@contextlib.contextmanager
+def logged(log_path: str | os.PathLike) -> Iterator[None]:
+    """Send stdout and stderr (progress bars included) to the rule's log file.
+
+    An exception is written to the log and re-raised, and its message is also
+    printed on the real stderr so the user sees why the job failed without
+    opening the log.
+    """
+    import traceback
+
+    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+    real_stderr = sys.stderr
+    with open(log_path, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        try:
+            yield
+        except BaseException as err:
+            traceback.print_exc(file=log)
+            print(f"error: {err}\n(full traceback in {log_path})", file=real_stderr)
+            raise
+
+
+def obtain_official_archive(out: str) -> None:
+    download_archive(out)
+
+
+def prepare_data(archive: str, cache_out: str, info_out: str) -> None:
+    """Verify the archive, cache its arrays, and record its MD5 and whether it is official."""
+    build_cache(archive, cache_out)
+    info = archive_info(archive)
+    write_json(info_out, {"path": info.path, "md5": info.md5, "official": info.official})
+    print(f"archive {info.path}: MD5 {info.md5} ({'official' if info.official else 'NOT the official archive'})")
+
+
+def available_threads(declared: int) -> int:
+    """Threads a job may really use: what Snakemake gave it, at most the machine's cores."""
+    return max(1, min(declared, os.cpu_count() or 1))
+
+
+def train_run(cache: str, settings: dict, data: dict, out: str, threads: int) -> dict:
+    """Train one configured run on the cached arrays and write its document."""
+    cfg = RunConfig(**settings, threads=available_threads(threads))
+    arrays = load_cache(cache)
+    splits = make_splits(arrays, n_val=data["n_val"], split_seed=data["split_seed"], dtype=cfg.dtype)
+    doc = train(cfg, splits)
+    doc["data"]["split_seed"] = data["split_seed"]
+    write_json(out, doc)
+    return doc
+
+
+def read_json(path: str | os.PathLike) -> dict:
+    with open(path) as f:
+        return json.load(f)
+
+
+def run_name(path: str | os.PathLike) -> str:
+    """results/runs/NAME.json -> NAME."""
+    return Path(path).stem
+
+
+def render_workflow_report(runs, metrics, figures, archive_info, benchmarks, config, main_run,
+                           out_html, out_pdf, threads) -> None:
+    """Gather documents, figures and provenance, and render the HTML and PDF report."""
+    from mlp_cifar.provenance import git_state, machine, package_versions, rule_seconds
+    from mlp_cifar.report.render import build_context, render_report
+
+    docs = {run_name(p): read_json(p) for p in runs}
+    provenance = {
+        "git": git_state(),
+        "versions": package_versions(),
+        "config": config,
+        "archive": read_json(archive_info),
+        "rule_seconds": rule_seconds(benchmarks),
+        "cpu": machine(),
+        "threads": {name: doc["threads"] for name, doc in docs.items()},
+    }
+    figure_paths = {Path(p).stem: str(p) for p in figures}
+    context = build_context(docs, read_json(metrics), figure_paths, config, provenance)
+    context["main_run"] = main_run
+    render_report(context, Path("report/templates"), out_html, out_pdf)

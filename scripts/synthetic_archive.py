@@ -1,0 +1,5 @@
+from mlp_cifar.data.synthetic import write_synthetic_archive
+from mlp_cifar.pipeline import logged
+
+with logged(snakemake.log[0]):
+    write_synthetic_archive(snakemake.output[0], seed=0)

@@ -1,0 +1,10 @@
+from mlp_cifar.pipeline import logged, train_run
+
+with logged(snakemake.log[0]):
+    train_run(
+        snakemake.input.cache,
+        dict(snakemake.params.settings),
+        dict(snakemake.params.data),
+        snakemake.output[0],
+        snakemake.threads,
+    )

@@ -1,0 +1,35 @@
+# One training job per run (wildcard `run`), each writing one JSON document.
+
+
+rule train:
+    input:
+        cache=rules.prepare_data.output.cache,
+        code=code("training.py", "torch_net.py", "numpy_net/*.py", "data/dataset.py"),
+    output:
+        "results/runs/{run}.json",
+    log:
+        "logs/train/{run}.log",
+    benchmark:
+        "results/benchmarks/train_{run}.tsv"
+    conda:
+        "../../envs/mlp.yaml"
+    threads: train_threads()
+    params:
+        settings=lambda wildcards: run_settings(wildcards.run),
+        data=config["data"],
+    script:
+        "../../scripts/train.py"
+
+
+rule metrics:
+    input:
+        runs=expand("results/runs/{run}.json", run=RUNS),
+        code=code("metrics.py"),
+    output:
+        "results/metrics.json",
+    log:
+        "logs/metrics.log",
+    conda:
+        "../../envs/mlp.yaml"
+    script:
+        "../../scripts/metrics.py"
