@@ -1,0 +1,36 @@
+"""From "a local archive or nothing" to cached arrays: the data layer's single entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlp_cifar.data.archive import OFFICIAL_MD5, ArchiveError, download_archive, md5_of
+from mlp_cifar.data.cache import CifarArrays, build_cache, load_cache
+
+ARCHIVE_NAME = "cifar-10-python.tar.gz"
+CACHE_NAME = "cifar10.npz"
+
+
+def obtain_archive(local_archive: str | Path | None, data_dir: str | Path) -> Path:
+    """The archive to use: ``local_archive`` if given (it must exist), else the official
+    archive downloaded once into ``data_dir`` and MD5-verified."""
+    if local_archive:
+        path = Path(local_archive)
+        if not path.is_file():
+            raise ArchiveError(f"local CIFAR-10 archive {path} (config key cifar10_archive) does not exist")
+        return path
+    path = Path(data_dir) / ARCHIVE_NAME
+    if path.is_file() and md5_of(path) == OFFICIAL_MD5:
+        return path
+    return download_archive(path)
+
+
+def load_arrays(local_archive: str | Path | None, data_dir: str | Path = "data") -> CifarArrays:
+    """Cached arrays for the archive, (re)building the cache when it is missing or stale."""
+    archive = obtain_archive(local_archive, data_dir)
+    cache = Path(data_dir) / CACHE_NAME
+    if cache.is_file():
+        arrays = load_cache(cache)
+        if arrays.archive_md5 == md5_of(archive):
+            return arrays
+    return build_cache(archive, cache)
