@@ -2,12 +2,13 @@
 
 Either download the official archive (streamed, with a progress bar, MD5-checked
 before it is renamed into place) or check a local archive given by the user.
-Both paths end in :func:`inspect_archive`, which validates the structure.
+Both paths end in :func:`read_batches`, which validates the structure.
 """
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import pickle
 import sys
 import tarfile
@@ -83,7 +84,8 @@ def download_archive(
             return dest
         except ArchiveError:
             raise
-        except (urllib.error.URLError, OSError, ConnectionError) as err:
+        # http.client.HTTPException: e.g. IncompleteRead from a cut-off chunked response.
+        except (urllib.error.URLError, OSError, ConnectionError, http.client.HTTPException) as err:
             last_error = err
             print(f"download attempt {attempt}/{retries} of {url} failed: {err}", file=sys.stderr)
             if attempt < retries:
