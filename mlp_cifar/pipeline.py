@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterator
 
 from mlp_cifar.atomic import write_json
-from mlp_cifar.data.archive import archive_info, download_archive
+from mlp_cifar.data.archive import ArchiveError, archive_info, download_archive
 from mlp_cifar.data.cache import build_cache, load_cache
 from mlp_cifar.data.dataset import make_splits
 from mlp_cifar.training import RunConfig, train
@@ -44,6 +44,9 @@ def obtain_official_archive(out: str) -> None:
 
 def prepare_data(archive: str, cache_out: str, info_out: str) -> None:
     """Verify the archive, cache its arrays, and record its MD5 and whether it is official."""
+    if not Path(archive).is_file():
+        raise ArchiveError(f"CIFAR-10 archive {archive} does not exist; set the config key cifar10_archive "
+                           f"to a local copy of cifar-10-python.tar.gz, or to null to download it")
     build_cache(archive, cache_out)
     info = archive_info(archive)
     write_json(info_out, {"path": info.path, "md5": info.md5, "official": info.official})

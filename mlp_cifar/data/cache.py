@@ -27,8 +27,8 @@ class CifarArrays:
 
 def build_cache(archive: str | Path, cache: str | Path) -> CifarArrays:
     """Validate ``archive`` and write its arrays to ``cache`` (an ``.npz``), atomically."""
-    info = archive_info(archive)
     batches = read_batches(archive)
+    info = archive_info(archive)
     arrays = CifarArrays(
         train_images=np.concatenate([batches[n][0] for n in TRAIN_BATCHES]),
         train_labels=np.concatenate([batches[n][1] for n in TRAIN_BATCHES]),

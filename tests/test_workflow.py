@@ -1,0 +1,117 @@
+"""The Snakemake workflow end to end on the smoke profile (synthetic archive), and its rebuild rules."""
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from workflow_helpers import copy_workflow, planned_jobs, snakemake
+
+SMOKE = ("--profile", "workflow/profiles/smoke")
+SECTIONS = ("title", "abstract", "setup", "results-numpy", "comparison", "provenance")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A scratch copy of the workflow, built once with the smoke profile."""
+    work = copy_workflow(tmp_path_factory.mktemp("smoke"))
+    snakemake(work, *SMOKE)
+    return work
+
+
+def test_smoke_run_produces_report_and_metrics(built):
+    report = built / "results" / "report"
+    assert (report / "report.html").stat().st_size > 0
+    assert (report / "report.pdf").read_bytes().startswith(b"%PDF")
+    metrics = json.loads((built / "results" / "metrics.json").read_text())
+    run = metrics["runs"]["numpy_default"]
+    assert len(run["val_accuracies"]) == 3  # the smoke profile trains 3 epochs
+    assert run["best_val_accuracy"] == max(run["val_accuracies"])
+    assert run["test_accuracy"] > 0.5  # the synthetic archive is learnable; chance is 0.1
+    assert run["diverged"] is False
+    doc = json.loads((built / "results" / "runs" / "numpy_default.json").read_text())
+    assert doc["config"]["hidden"] == [32] and doc["config"]["threads"] >= 1
+
+
+def test_html_has_every_section_and_is_self_contained(built):
+    html = (built / "results" / "report" / "report.html").read_text()
+    for section in SECTIONS:
+        assert f'id="{section}"' in html, section
+    assert "<svg" in html  # figures and equations inlined
+    assert not re.search(r'<link\b', html)
+    for src in re.findall(r'(?:src|href)="([^"#]*)"', html):
+        assert src.startswith("data:") or src == "", f"external reference {src!r}"
+    assert html.count("<svg") >= 6  # two figures and the equations
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
+def test_pdf_has_text_on_every_page(built):
+    pdf = built / "results" / "report" / "report.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    pages = text.split("\f")
+    if pages and not pages[-1].strip():
+        pages = pages[:-1]
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, 1):
+        assert len(page.split()) > 20, f"page {number} has almost no text"
+
+
+def test_nothing_to_do_after_a_run(built):
+    assert planned_jobs(snakemake(built, *SMOKE, "-n")) == {}
+
+
+def test_hyperparameter_change_reruns_training_figures_and_report_only(built):
+    config = built / "workflow" / "profiles" / "smoke" / "experiment.yaml"
+    original = config.read_text()
+    try:
+        config.write_text(original.replace("lr: 0.05", "lr: 0.02"))
+        jobs = planned_jobs(snakemake(built, *SMOKE, "-n"))
+    finally:
+        config.write_text(original)
+    assert set(jobs) == {"train", "plot_batch_losses", "plot_val_accuracy", "metrics", "report", "all"}, jobs
+
+
+def test_template_edit_reruns_only_the_report(built):
+    template = built / "report" / "templates" / "sections" / "setup.html.j2"
+    template.write_text(template.read_text() + "\n<!-- edited -->\n")
+    try:
+        jobs = planned_jobs(snakemake(built, *SMOKE, "-n"))
+        assert set(jobs) == {"report", "all"}, jobs
+    finally:
+        snakemake(built, *SMOKE)  # rebuild so later tests start clean
+
+
+@pytest.mark.parametrize("bad,key", [
+    ("bogus_key: 1\n", "bogus_key"),
+    ("defaults:\n  lr: -0.1\n", "lr"),
+    ("defaults:\n  batch_size: big\n", "batch_size"),
+])
+def test_bad_config_stops_before_any_job(tmp_path, bad, key):
+    work = copy_workflow(tmp_path / "w")
+    (work / "bad.yaml").write_text(bad)
+    proc = snakemake(work, "--cores", "1", "--configfile", "bad.yaml", check=False)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "Error validating config file" in out and key in out
+    assert not (work / "results").exists() and not (work / "data").exists()
+
+
+@pytest.mark.parametrize("archive_bytes", [None, b"not a tar.gz archive"])
+def test_missing_or_malformed_local_archive_fails_in_its_rule(tmp_path, archive_bytes):
+    work = copy_workflow(tmp_path / "w")
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    if archive_bytes is not None:
+        archive.write_bytes(archive_bytes)
+    proc = snakemake(work, "--cores", "1", "data/cifar10.npz", "--config", f"cifar10_archive={archive}",
+                     check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "Error in rule prepare_data" in out
+    assert str(archive) in out
+    assert ("does not exist" in out and "cifar10_archive" in out) if archive_bytes is None else \
+        "not a readable .tar.gz archive" in out
+    assert not (work / "data" / "cifar10.npz").exists()
+    assert not (work / "data" / "archive.json").exists()
