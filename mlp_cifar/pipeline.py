@@ -95,7 +95,8 @@ def render_workflow_report(runs, metrics, figures, archive_info, benchmarks, con
         "cpu": machine(),
         "threads": {name: doc["threads"] for name, doc in docs.items()},
     }
-    figure_paths = {Path(p).stem: str(p) for p in figures}
-    context = build_context(docs, read_json(metrics), figure_paths, config, provenance)
-    context["main_run"] = main_run
+    # Figures are named RUN_KIND.svg; the report shows the main run's.
+    figure_paths = {Path(p).stem.removeprefix(f"{main_run}_"): str(p) for p in figures
+                    if Path(p).stem.startswith(f"{main_run}_")}
+    context = build_context(docs, read_json(metrics), figure_paths, config, provenance, main_run=main_run)
     render_report(context, Path("report/templates"), out_html, out_pdf)

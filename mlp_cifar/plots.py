@@ -1,0 +1,236 @@
+"""Figures for the report, drawn from run documents (see ``mlp_cifar.training.train``).
+
+Every function takes ``docs``, a mapping from run name to result document, so
+the same figure overlays any number of runs (NumPy vs PyTorch, several seeds).
+Output is SVG sized for print (16 cm wide, fonts of 9 pt and up) and
+byte-for-byte reproducible: fixed hash salt, no date, glyphs as paths.
+
+The ``*_series`` helpers return exactly the numbers that are plotted, so tests
+(and readers) can check a figure against its documents.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+from typing import Mapping
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from mlp_cifar.atomic import atomic_path  # noqa: E402
+
+CM = 1 / 2.54
+WIDTH_IN = 16 * CM
+HEIGHT_IN = 8.5 * CM
+
+STYLE = {
+    "svg.hashsalt": "mlp-cifar",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9.5,
+    "legend.fontsize": 9,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "axes.grid": True,
+    "grid.color": "#d9d9d9",
+    "grid.linewidth": 0.6,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#555555",
+    "axes.axisbelow": True,
+    "lines.linewidth": 1.6,
+    "path.simplify": False,  # keep every plotted point in the SVG
+}
+
+# Colour-blind-safe (Okabe-Ito), readable in greyscale print by order of lightness.
+COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+
+
+def _css_id(name: str) -> str:
+    """A string usable inside an SVG/HTML id: the run name with other characters replaced by '-'."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", name)
+
+
+@contextmanager
+def _style():
+    with plt.rc_context(STYLE):
+        yield
+
+
+def _save(fig: Figure, out_svg: str | os.PathLike) -> None:
+    with atomic_path(out_svg) as tmp:
+        fig.savefig(tmp, format="svg", metadata={"Date": None}, bbox_inches="tight", pad_inches=0.04)
+
+
+def moving_average_window(batches_per_epoch: int, n: int) -> int:
+    """Window (in batches) of the smoothed loss: a fifth of an epoch, at least 1, at most the series length."""
+    return max(1, min(n, round(batches_per_epoch / 5)))
+
+
+def batch_loss_series(doc: Mapping) -> dict:
+    """What ``plot_batch_losses`` draws for one run.
+
+    ``x`` is the training time in epochs at the end of each batch
+    (``(i + 1) / batches_per_epoch``), ``loss`` the batch loss (NaN where the
+    document has null, i.e. a non-finite loss), ``smooth_x``/``smooth`` the
+    trailing moving average over ``window`` finite batches, and
+    ``diverged_x`` the position of the first non-finite batch (None if the
+    run never diverged).
+    """
+    bpe = int(doc["batches_per_epoch"])
+    raw = doc["batch_losses"]
+    loss = np.array([np.nan if v is None else float(v) for v in raw], dtype=float)
+    x = (np.arange(len(loss)) + 1) / bpe
+    finite = np.isfinite(loss)
+    window = moving_average_window(bpe, int(finite.sum()) or 1)
+    fx, fl = x[finite], loss[finite]
+    if len(fl) >= window:
+        kernel = np.ones(window) / window
+        smooth = np.convolve(fl, kernel, mode="valid")
+        smooth_x = fx[window - 1:]
+    else:
+        smooth, smooth_x = fl.copy(), fx.copy()
+    first_bad = np.flatnonzero(~finite)
+    diverged_x = float(x[first_bad[0]]) if len(first_bad) else None
+    if diverged_x is None and doc.get("diverged"):
+        diverged_x = float(x[-1]) if len(x) else 0.0
+    return {"x": x, "loss": loss, "smooth_x": smooth_x, "smooth": smooth, "window": window,
+            "diverged_x": diverged_x}
+
+
+def val_accuracy_series(doc: Mapping) -> dict:
+    """What ``plot_val_accuracy`` draws for one run: per-epoch validation and training accuracy."""
+    epochs = doc["epochs"]
+    return {
+        "epoch": np.array([e["epoch"] for e in epochs], dtype=int),
+        "val_accuracy": np.array([e["val_accuracy"] for e in epochs], dtype=float),
+        "train_accuracy": np.array([e["train_accuracy"] for e in epochs], dtype=float),
+        "best_epoch": doc.get("best_epoch"),
+        "best_val_accuracy": doc.get("best_val_accuracy"),
+    }
+
+
+def _loss_ylim(series: list[dict]) -> tuple[float, float]:
+    """From 0 to the largest finite loss, but at most twice the largest 99th percentile,
+    so that one exploding run does not flatten the others into a line."""
+    finite = [s["loss"][np.isfinite(s["loss"])] for s in series]
+    finite = [f for f in finite if len(f)]
+    if not finite:
+        return 0.0, 1.0
+    highest = max(float(f.max()) for f in finite)
+    typical = max(float(np.percentile(f, 99)) for f in finite)
+    top = min(highest, 2 * typical)
+    return 0.0, top * 1.04 if top > 0 else 1.0
+
+
+def _legend(fig: Figure, runs: list, key: list) -> None:
+    """One legend below the axes: the runs (by colour) in the left column, the line styles in the right.
+
+    Legends fill column by column, so the shorter column is padded with blank entries.
+    """
+    from matplotlib.lines import Line2D
+
+    rows = max(len(runs), len(key))
+    blank = Line2D([], [], linestyle="none", label=" ")
+    runs = runs + [blank] * (rows - len(runs))
+    key = key + [blank] * (rows - len(key))
+    fig.legend(handles=runs + key, loc="outside lower center", ncols=2, frameon=False, columnspacing=3.0)
+
+
+def _key(label: str, **style) -> "matplotlib.lines.Line2D":
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], color="#444444", label=label, **style)
+
+
+def plot_batch_losses(docs: Mapping[str, Mapping], out_svg: str | os.PathLike) -> Figure:
+    """Loss of every training batch against epochs, one colour per run; returns the (closed) figure.
+
+    Each run is a light line of the raw batch losses plus a dark moving
+    average over a fifth of an epoch; a run that diverged gets a cross on
+    the top edge of the plot at the batch whose loss became non-finite.
+    """
+    if not docs:
+        raise ValueError("plot_batch_losses needs at least one run document")
+    with _style():
+        fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN), layout="constrained")
+        all_series, run_handles, any_diverged = [], [], False
+        for i, (name, doc) in enumerate(docs.items()):
+            colour = COLOURS[i % len(COLOURS)]
+            s = batch_loss_series(doc)
+            all_series.append(s)
+            ax.plot(s["x"], s["loss"], color=colour, alpha=0.3, linewidth=0.6, gid=f"batch_loss_raw_{_css_id(name)}")
+            run_handles += ax.plot(s["smooth_x"], s["smooth"], color=colour, linewidth=1.8, label=name,
+                                   gid=f"batch_loss_smooth_{_css_id(name)}")
+            if s["diverged_x"] is not None:
+                any_diverged = True
+                ax.plot([s["diverged_x"]], [1.0], transform=ax.get_xaxis_transform(), marker="X", markersize=9,
+                        color=colour, markeredgecolor="black", linestyle="none", clip_on=False, zorder=5,
+                        gid=f"batch_loss_diverged_{_css_id(name)}")
+        ax.set_ylim(*_loss_ylim(all_series))
+        right = max((s["x"][-1] for s in all_series if len(s["x"])), default=1.0)
+        ax.set_xlim(0, right)
+        ax.set_xlabel("training time (epochs)")
+        ax.set_ylabel("batch cross-entropy loss (nats)")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        key = [_key("every batch", linewidth=0.8, alpha=0.45),
+               _key("mean over the last 1/5 epoch", linewidth=1.8)]
+        if any_diverged:
+            key.append(_key("diverged (non-finite loss)", marker="X", markersize=8, linestyle="none",
+                            markeredgecolor="black"))
+        _legend(fig, run_handles, key)
+        _save(fig, out_svg)
+        plt.close(fig)
+    return fig
+
+
+def plot_val_accuracy(docs: Mapping[str, Mapping], out_svg: str | os.PathLike) -> Figure:
+    """Validation accuracy per epoch (solid, markers) and training accuracy (dashed), one colour per run.
+
+    The best-validation epoch of each run, whose model is the one evaluated on
+    the test set, is ringed. Returns the (closed) figure.
+    """
+    if not docs:
+        raise ValueError("plot_val_accuracy needs at least one run document")
+    with _style():
+        fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN), layout="constrained")
+        max_epoch, run_handles = 1, []
+        for i, (name, doc) in enumerate(docs.items()):
+            colour, marker = COLOURS[i % len(COLOURS)], MARKERS[i % len(MARKERS)]
+            s = val_accuracy_series(doc)
+            if len(s["epoch"]):
+                max_epoch = max(max_epoch, int(s["epoch"].max()))
+            if s["best_epoch"] is None:
+                label = f"{name}: no completed epoch"
+            else:
+                label = f"{name}: best {s['best_val_accuracy']:.4f} at epoch {s['best_epoch']}"
+            run_handles += ax.plot(s["epoch"], s["val_accuracy"], color=colour, marker=marker, markersize=5,
+                                   label=label, gid=f"val_accuracy_{_css_id(name)}")
+            ax.plot(s["epoch"], s["train_accuracy"], color=colour, linestyle="--", linewidth=1.2, alpha=0.8,
+                    gid=f"train_accuracy_{_css_id(name)}")
+            if s["best_epoch"] is not None:
+                ax.plot([s["best_epoch"]], [s["best_val_accuracy"]], linestyle="none", marker="o", markersize=13,
+                        markerfacecolor="none", markeredgecolor=colour, markeredgewidth=1.6,
+                        gid=f"best_epoch_{_css_id(name)}")
+        ax.set_xlim(0.5, max_epoch + 0.5)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("accuracy (fraction correct)")
+        key = [_key("validation", marker="o", markersize=5),
+               _key("training (running, during the epoch)", linestyle="--", linewidth=1.2),
+               _key("best validation epoch (model tested)", marker="o", markersize=11, markerfacecolor="none",
+                    linestyle="none", markeredgewidth=1.4)]
+        _legend(fig, run_handles, key)
+        _save(fig, out_svg)
+        plt.close(fig)
+    return fig

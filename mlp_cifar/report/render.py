@@ -1,0 +1,405 @@
+"""Render the report: run documents + metrics + figures + provenance -> one HTML file and a PDF.
+
+    context = build_context(runs, metrics, figures, config, provenance, main_run="numpy_default")
+    render_report(context, "report/templates", "results/report.html", "results/report.pdf")
+
+The HTML is self-contained: the stylesheet is inlined in ``<style>``, figures
+and equations are inline ``<svg>`` (their ids prefixed so they never clash),
+and nothing refers to a file or a URL. The PDF is WeasyPrint's rendering of
+the same HTML, with a URL fetcher that refuses everything but ``data:`` URIs,
+so the PDF cannot silently depend on anything the HTML does not contain.
+Both files are written atomically and only after both were produced
+successfully: a failure leaves no partial file and keeps the previous pair.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import re
+import xml.etree.ElementTree as ET
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Mapping
+
+import jinja2
+import yaml
+from markupsafe import Markup
+
+from mlp_cifar.atomic import atomic_path
+from mlp_cifar.data.archive import OFFICIAL_MD5
+from mlp_cifar.data.dataset import MEAN, STD
+from mlp_cifar.report.equations import make_filters, prefix_svg_ids
+from mlp_cifar.report.original import original
+
+DEFAULT_MAIN_RUN = "numpy_default"
+DEFAULT_TITLE = "A multi-layer perceptron on CIFAR-10, reproduced"
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+# Attributes that make a browser (or WeasyPrint) fetch something.
+_REFERENCE = re.compile(r"""\b(src|href|xlink:href|poster|data|srcset|action)\s*=\s*["']([^"']*)["']""", re.I)
+_CSS_URL = re.compile(r"""url\(\s*["']?([^"')]*)""", re.I)
+
+
+class ReportError(RuntimeError):
+    """The inputs cannot make a correct report (missing run, external reference, ...)."""
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def _declarations(css: str) -> list[tuple[str, str]]:
+    pairs = []
+    for decl in css.split(";"):
+        if ":" in decl:
+            name, value = decl.split(":", 1)
+            pairs.append((name.strip(), value.strip()))
+    return pairs
+
+
+def inline_svg(svg_text: str, id_prefix: str, label: str) -> Markup:
+    """A matplotlib SVG file's text -> an ``<svg>`` element to inline in HTML.
+
+    Drops the XML prolog and RDF metadata; turns ``style`` attributes and the
+    ``<style>*{...}</style>`` sheet into presentation attributes (an inline
+    ``<style>`` would apply to the whole HTML page); prefixes every id (two
+    matplotlib figures reuse the same hashed ids); and replaces the fixed
+    width/height by ``width: 100%`` of the column, scaled through the viewBox.
+    """
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
+    try:
+        root = ET.fromstring(svg_text.encode("utf-8"))
+    except ET.ParseError as err:
+        raise ReportError(f"figure is not a well-formed SVG document: {err}") from None
+    if root.tag != f"{{{SVG_NS}}}svg":
+        raise ReportError(f"figure is not an SVG document (root element {root.tag})")
+    if "viewBox" not in root.attrib:
+        raise ReportError("figure SVG has no viewBox, it cannot be scaled")
+    inherited: list[tuple[str, str]] = []
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if child.tag == f"{{{SVG_NS}}}metadata":
+                parent.remove(child)
+            elif child.tag == f"{{{SVG_NS}}}style":
+                for selector, body in re.findall(r"([^{}]+)\{([^}]*)\}", child.text or ""):
+                    if selector.strip() != "*":
+                        raise ReportError(f"figure SVG has a style rule for {selector.strip()!r}; "
+                                          "only '*' is supported")
+                    inherited += _declarations(body)
+                parent.remove(child)
+    for element in root.iter():
+        style = element.attrib.pop("style", None)
+        if style:
+            for name, value in _declarations(style):
+                element.set(name, value)
+    for name, value in inherited:  # '*' rules: inherited properties, set once on the root
+        root.attrib.setdefault(name, value)
+    for name in ("width", "height", "id", "version"):
+        root.attrib.pop(name, None)
+    root.set("class", "figure-svg")
+    root.set("role", "img")
+    root.set("aria-label", label)
+    svg = ET.tostring(root, encoding="unicode")
+    return Markup(prefix_svg_ids(svg, id_prefix))
+
+
+# ----------------------------------------------------------------------------- context
+
+
+def _binomial_se(p: float | None, n: int | None) -> float | None:
+    """Standard error of an accuracy ``p`` measured on ``n`` images (at p = 0.5, the largest, if unknown)."""
+    if not n:
+        return None
+    p = 0.5 if p is None else p
+    return math.sqrt(p * (1 - p) / n)
+
+
+def summarise_run(name: str, doc: Mapping, metrics: Mapping | None = None) -> dict:
+    """The facts the templates show about one run; ``metrics`` (the workflow's metrics entry
+    for the run) takes precedence over the document for the headline numbers."""
+    metrics = metrics or {}
+    epochs = list(doc.get("epochs") or [])
+    best_epoch = metrics.get("best_epoch", doc.get("best_epoch"))
+    rows = [{**e, "seconds": e["train_seconds"] + e["eval_seconds"], "is_best": e["epoch"] == best_epoch}
+            for e in epochs]
+    cfg = dict(doc.get("config") or {})
+    lrs = sorted({e["lr"] for e in epochs})
+    data = dict(doc.get("data") or {})
+    return {
+        "name": name,
+        "backend": cfg.get("backend"),
+        "config": cfg,
+        "data": data,
+        "epochs": rows,
+        "val_accuracies": list(metrics.get("val_accuracies", [e["val_accuracy"] for e in epochs])),
+        "best_epoch": best_epoch,
+        "best_val_accuracy": metrics.get("best_val_accuracy", doc.get("best_val_accuracy")),
+        "test_accuracy": metrics.get("test_accuracy", doc.get("test_accuracy")),
+        "test_loss": doc.get("test_loss"),
+        "diverged": bool(metrics.get("diverged", doc.get("diverged"))),
+        "diverged_at": doc.get("diverged_at"),
+        "train_seconds": metrics.get("train_seconds", doc.get("train_seconds")),
+        "total_seconds": doc.get("total_seconds"),
+        "batches_per_epoch": doc.get("batches_per_epoch"),
+        "n_batches": len(doc.get("batch_losses") or []),
+        "learning_rates": lrs,
+        "threads": doc.get("threads"),
+        "versions": dict(doc.get("versions") or {}),
+        "machine": dict(doc.get("machine") or {}),
+    }
+
+
+def architecture(cfg: Mapping, n_inputs: int = 3072, n_classes: int = 10) -> str:
+    """e.g. '3072 → 128 → 10'."""
+    return " → ".join(str(n) for n in [n_inputs, *cfg.get("hidden", []), n_classes])
+
+
+def hyperparameter_rows(run: Mapping) -> list[dict]:
+    """(parameter, value, note) rows for the setup table, from the run's own config."""
+    cfg, data = run["config"], run["data"]
+    hidden = cfg.get("hidden", [])
+    lrs = run["learning_rates"]
+    if len(lrs) == 1:
+        lr = f"{lrs[0]:g}, constant"
+    elif lrs:
+        lr = f"{cfg.get('lr'):g} (per-epoch schedule, {min(lrs):g} to {max(lrs):g})"
+    else:
+        lr = f"{cfg.get('lr'):g}"
+    n_train, bs = data.get("n_train"), cfg.get("batch_size")
+    rows = [
+        ("Backend", cfg.get("backend"), "NumPy: hand-written forward and backward passes"
+         if cfg.get("backend") == "numpy" else ""),
+        ("Layers (units)", architecture(cfg), "fully connected; " + (
+            f"ReLU after each of the {len(hidden)} hidden layer{'s' if len(hidden) != 1 else ''}" if hidden
+            else "no hidden layer (multinomial logistic regression)")),
+        ("Batch normalisation", "yes" if cfg.get("batch_norm") else "no",
+         "before each ReLU" if cfg.get("batch_norm") else ""),
+        ("Initialisation", "Kaiming normal", "weights N(0, 2/fan-in) after a ReLU, N(0, 1/fan-in) on the pixels; "
+         "biases 0"),
+        ("Optimiser", "SGD", "mini-batch stochastic gradient descent"),
+        ("Learning rate η", lr, ""),
+        ("Momentum μ", f"{cfg.get('momentum', 0):g}", "0 is plain SGD"),
+        ("Weight decay λ", f"{cfg.get('weight_decay', 0):g}", "L2 penalty, added to the gradient"),
+        ("Batch size B", bs, f"{run['batches_per_epoch']} batches per epoch; the last incomplete batch is dropped"
+         if run["batches_per_epoch"] else ""),
+        ("Epochs", cfg.get("epochs"), "the model with the best validation accuracy is kept"),
+        ("Seed", cfg.get("seed"), "initialisation and batch order"),
+        ("Split seed", data.get("split_seed", "—"), "train/validation split"),
+        ("Floating point", cfg.get("dtype"), ""),
+    ]
+    return [{"name": n, "value": "—" if v is None else v, "note": note} for n, v, note in rows]
+
+
+def comparison(orig: Mapping, ours: Mapping) -> dict:
+    """Headline and per-epoch rows: original value, ours, ours − original."""
+
+    def row(label, a, b):
+        return {"label": label, "original": a, "ours": b, "integer": False,
+                "diff": None if a is None or b is None else b - a}
+
+    headline = [
+        row("Best validation accuracy", orig["best_val_accuracy"], ours["best_val_accuracy"]),
+        {"label": "Epoch of best validation accuracy", "original": orig["best_epoch"], "ours": ours["best_epoch"],
+         "diff": None if ours["best_epoch"] is None else ours["best_epoch"] - orig["best_epoch"],
+         "integer": True},
+        row("Test accuracy of that model", orig["test_accuracy"], ours["test_accuracy"]),
+    ]
+    a, b = orig["val_accuracies"], ours["val_accuracies"]
+    epochs = []
+    for i in range(max(len(a), len(b))):
+        r = row(i + 1, a[i] if i < len(a) else None, b[i] if i < len(b) else None)
+        r["original_best"] = i + 1 == orig["best_epoch"]
+        r["ours_best"] = i + 1 == ours["best_epoch"]
+        epochs.append(r)
+    diffs = [r["diff"] for r in epochs if r["diff"] is not None]
+    return {
+        "label": orig["label"],
+        "headline": headline,
+        "epochs": epochs,
+        "mean_abs_diff": sum(abs(d) for d in diffs) / len(diffs) if diffs else None,
+        "max_abs_diff": max((abs(d) for d in diffs), default=None),
+    }
+
+
+def _provenance(provenance: Mapping, config: Mapping, run: Mapping) -> dict:
+    git = dict(provenance.get("git") or {})
+    archive = dict(provenance.get("archive") or {})
+    archive.setdefault("md5", run["data"].get("archive_md5"))
+    if archive.get("official") is None:
+        archive["official"] = run["data"].get("official_archive")
+    cpu = dict(provenance.get("cpu") or run["machine"])
+    # Through JSON: plain dicts, lists and scalars, whatever mapping types the caller passed.
+    used_config = json.loads(json.dumps(provenance.get("config") or config or {}, default=str))
+    rule_seconds = dict(provenance.get("rule_seconds") or {})
+    versions = dict(provenance.get("versions") or run["versions"])
+    return {
+        "git": {"commit": git.get("commit"), "dirty": git.get("dirty")},
+        "versions": versions,
+        "config": used_config,
+        "config_yaml": yaml.safe_dump(used_config, sort_keys=False, default_flow_style=False, allow_unicode=True)
+        if used_config else "",
+        "archive": {"path": archive.get("path"), "md5": archive.get("md5"), "official": archive.get("official"),
+                    "official_md5": OFFICIAL_MD5},
+        "rule_seconds": rule_seconds,
+        "rule_seconds_total": sum(v for v in rule_seconds.values() if v is not None),
+        "cpu": {"cpu_count": cpu.get("cpu_count"), "processor": cpu.get("processor"),
+                "platform": cpu.get("platform")},
+        "threads": provenance.get("threads", run["threads"]),
+    }
+
+
+def build_context(runs: Mapping[str, Mapping], metrics: Mapping, figures: Mapping[str, str | os.PathLike],
+                  config: Mapping, provenance: Mapping, main_run: str = DEFAULT_MAIN_RUN,
+                  title: str = DEFAULT_TITLE) -> dict:
+    """Everything the templates need, as plain data.
+
+    ``runs``: run name -> result document; ``metrics``: ``{"runs": {name: {...}}}``;
+    ``figures``: figure key (``batch_losses``, ``val_accuracy``, ...) -> SVG file;
+    ``config``: the workflow configuration (shown in Provenance unless
+    ``provenance["config"]`` is given); ``provenance``: ``{git: {commit, dirty},
+    versions: {package: version}, config: {...}, archive: {path, md5, official},
+    rule_seconds: {rule: seconds}, cpu: {cpu_count, processor, platform},
+    threads: int | None}`` (missing entries fall back to the main run's
+    document or show as unknown); ``main_run``: the run shown in the NumPy
+    results section and compared with the original report.
+    """
+    if main_run not in runs:
+        raise ReportError(f"main run {main_run!r} is not among the runs: {sorted(runs)}")
+    run_metrics = (metrics or {}).get("runs", {})
+    summaries = {name: summarise_run(name, doc, run_metrics.get(name)) for name, doc in runs.items()}
+    main = summaries[main_run]
+    prov = _provenance(provenance or {}, config or {}, main)
+
+    inlined = {}
+    for key, path in figures.items():
+        inlined[key] = inline_svg(Path(path).read_text(encoding="utf-8"), f"fig-{key}-", label=key.replace("_", " "))
+
+    originals = {backend: original(backend) for backend in ("numpy", "torch")}
+    backend = main["backend"] if main["backend"] in originals else "numpy"
+    data = main["data"]
+    official = prov["archive"]["official"]
+    return {
+        "title": title,
+        "main_run": main_run,
+        "run": main,
+        "runs": summaries,
+        "figures": inlined,
+        "architecture": architecture(main["config"]),
+        "hyperparameters": hyperparameter_rows(main),
+        "original": originals,
+        "comparison": comparison(originals[backend], main),
+        "data": {
+            "n_train": data.get("n_train"),
+            "n_val": data.get("n_val"),
+            "n_test": data.get("n_test"),
+            "n_train_pool": (data.get("n_train") or 0) + (data.get("n_val") or 0),
+            "split_seed": data.get("split_seed"),
+            "mean": MEAN,
+            "std": STD,
+            "official": official,
+            "md5": prov["archive"]["md5"],
+            "official_md5": OFFICIAL_MD5,
+        },
+        "standard_error": {
+            "val": _binomial_se(main["best_val_accuracy"], data.get("n_val")),
+            "test": _binomial_se(main["test_accuracy"], data.get("n_test")),
+        },
+        "provenance": prov,
+    }
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+def _num(value, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return f"{value:.{digits}f}"
+
+
+def _signed(value, digits: int = 4) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, int):
+        return f"{value:+d}" if value else "0"
+    text = f"{value:+.{digits}f}"
+    return text.replace("-", "−") if value < 0 else ("±" + text[1:] if float(text) == 0 else text)
+
+
+def _seconds(value) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.2f} s" if value < 100 else f"{value / 60:.1f} min"
+
+
+def _thousands(value) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def _yesno(value) -> str:
+    return "unknown" if value is None else ("yes" if value else "no")
+
+
+def make_environment(templates_dir: str | os.PathLike) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,  # a missing key is an error, never a silently empty cell
+        trim_blocks=False,  # keep the newline after {% endfilter %}: it is the space after inline maths
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(make_filters())
+    env.filters.update({"num": _num, "signed": _signed, "seconds": _seconds, "thousands": _thousands,
+                        "yesno": _yesno})
+    return env
+
+
+def external_references(html: str) -> list[str]:
+    """Every URL in ``html`` that would be fetched from outside the document (not ``#...``, not ``data:``)."""
+    found = [value for _, value in _REFERENCE.findall(html)] + _CSS_URL.findall(html)
+    return [v for v in found if v.strip() and not v.strip().startswith(("#", "data:"))]
+
+
+def _refuse_fetch(url: str, *args, **kwargs):
+    if url.startswith("data:"):
+        from weasyprint.urls import default_url_fetcher
+
+        return default_url_fetcher(url, *args, **kwargs)
+    raise ReportError(f"the report must be self-contained but refers to {url}")
+
+
+def render_html(context: Mapping, templates_dir: str | os.PathLike, css_path: str | os.PathLike | None = None,
+                template: str = "report.html.j2") -> str:
+    """The report as one self-contained HTML string (the stylesheet inlined)."""
+    templates_dir = Path(templates_dir)
+    css_path = Path(css_path) if css_path else templates_dir.parent / "style.css"
+    css = css_path.read_text(encoding="utf-8")
+    if "</style" in css.lower():
+        raise ReportError(f"{css_path} contains '</style'")
+    html = make_environment(templates_dir).get_template(template).render(**context, css=Markup(css))
+    external = external_references(html)
+    if external:
+        raise ReportError(f"the report is not self-contained; it refers to {sorted(set(external))[:5]}")
+    return html
+
+
+def render_report(context: Mapping, templates_dir: str | os.PathLike, out_html: str | os.PathLike,
+                  out_pdf: str | os.PathLike, css_path: str | os.PathLike | None = None) -> None:
+    """Write the report as ``out_html`` (self-contained) and ``out_pdf`` (A4, WeasyPrint), atomically.
+
+    ``css_path`` defaults to ``style.css`` beside ``templates_dir`` (``report/style.css``).
+    """
+    import weasyprint
+
+    html = render_html(context, templates_dir, css_path)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # font subsetting chatter
+    with ExitStack() as stack:
+        html_tmp = stack.enter_context(atomic_path(out_html))
+        pdf_tmp = stack.enter_context(atomic_path(out_pdf))
+        html_tmp.write_text(html, encoding="utf-8")
+        weasyprint.HTML(string=html, url_fetcher=_refuse_fetch).write_pdf(pdf_tmp)

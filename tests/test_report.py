@@ -1,0 +1,282 @@
+"""The report: figures drawn from the run documents, equations, and the HTML + PDF rendering.
+
+Two small real runs are trained on an in-memory split with a learnable signal,
+then plotted and rendered exactly as the workflow does.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mlp_cifar import plots
+from mlp_cifar.data.dataset import CifarSplits, Split
+from mlp_cifar.report import build_context, latex_svg, original, prefix_svg_ids, render_html, render_report
+from mlp_cifar.report.render import ReportError, external_references, inline_svg
+from mlp_cifar.training import RunConfig, train
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ROOT / "report" / "templates"
+SVG = "{http://www.w3.org/2000/svg}"
+SECTION_IDS = ("title", "abstract", "setup", "results-numpy", "comparison", "provenance")
+
+
+def tiny_splits(seed: int = 0) -> CifarSplits:
+    """Ten classes, each a random mean image plus unit noise: learnable within an epoch."""
+    rng = np.random.default_rng(seed)
+    means = rng.standard_normal((10, 3072)) * 0.15
+
+    def subset(n):
+        y = rng.integers(0, 10, n)
+        return Split((means[y] + rng.standard_normal((n, 3072))).astype(np.float32), y.astype(np.int64))
+
+    return CifarSplits(train=subset(1024), val=subset(256), test=subset(256), archive_md5="0" * 32, official=False)
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, dict]:
+    splits = tiny_splits()
+    docs = {
+        "numpy_default": train(RunConfig(hidden=[16], epochs=2, batch_size=64), splits, progress=False),
+        "numpy_other": train(RunConfig(hidden=[16], epochs=3, batch_size=128, lr=0.05, seed=7), splits,
+                             progress=False),
+    }
+    for doc in docs.values():
+        doc["data"]["split_seed"] = 42
+    return docs
+
+
+@pytest.fixture(scope="module")
+def figures(runs, tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("figures")
+    paths = {"batch_losses": out / "batch_losses.svg", "val_accuracy": out / "val_accuracy.svg"}
+    figs = {"batch_losses": plots.plot_batch_losses(runs, paths["batch_losses"]),
+            "val_accuracy": plots.plot_val_accuracy(runs, paths["val_accuracy"])}
+    return {"paths": paths, "figs": figs}
+
+
+def metrics_of(runs):
+    return {"runs": {name: {"val_accuracies": [e["val_accuracy"] for e in d["epochs"]],
+                            "best_val_accuracy": d["best_val_accuracy"], "best_epoch": d["best_epoch"],
+                            "test_accuracy": d["test_accuracy"], "train_seconds": d["train_seconds"],
+                            "diverged": d["diverged"]} for name, d in runs.items()}}
+
+
+def provenance_of(runs, config):
+    doc = runs["numpy_default"]
+    return {"git": {"commit": "0123456789abcdef0123456789abcdef01234567", "dirty": True},
+            "versions": doc["versions"], "config": config,
+            "archive": {"path": "data/cifar-10-python.tar.gz", "md5": "0" * 32, "official": False},
+            "rule_seconds": {"train_numpy_default": 1.5, "figures": 0.7},
+            "cpu": doc["machine"], "threads": 2}
+
+
+@pytest.fixture(scope="module")
+def context(runs, figures):
+    config = {"runs": {"numpy_default": {"hidden": [16], "epochs": 2}}, "threads": 2}
+    return build_context(runs, metrics_of(runs), figures["paths"], config, provenance_of(runs, config))
+
+
+@pytest.fixture(scope="module")
+def rendered(context, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    html, pdf = out / "report.html", out / "report.pdf"
+    render_report(context, TEMPLATES, html, pdf)
+    return {"dir": out, "html": html, "pdf": pdf, "text": html.read_text(encoding="utf-8")}
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def line(fig, gid):
+    matches = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_gid() == gid]
+    assert len(matches) == 1, f"expected one line with gid {gid}"
+    return matches[0]
+
+
+def svg_group(path: Path, gid: str) -> ET.Element:
+    root = ET.parse(path).getroot()
+    groups = [g for g in root.iter(f"{SVG}g") if g.get("id") == gid]
+    assert len(groups) == 1, f"expected one <g id={gid!r}> in {path.name}"
+    return groups[0]
+
+
+def test_val_accuracy_figure_plots_the_documents(runs, figures):
+    fig, path = figures["figs"]["val_accuracy"], figures["paths"]["val_accuracy"]
+    for name, doc in runs.items():
+        epochs = [e["epoch"] for e in doc["epochs"]]
+        val = line(fig, f"val_accuracy_{name}")
+        np.testing.assert_array_equal(val.get_xdata(), epochs)
+        np.testing.assert_allclose(val.get_ydata(), [e["val_accuracy"] for e in doc["epochs"]])
+        np.testing.assert_allclose(line(fig, f"train_accuracy_{name}").get_ydata(),
+                                   [e["train_accuracy"] for e in doc["epochs"]])
+        best = line(fig, f"best_epoch_{name}")
+        assert list(best.get_xdata()) == [doc["best_epoch"]]
+        assert list(best.get_ydata()) == [doc["best_val_accuracy"]]
+        # In the SVG file itself: one marker per epoch on the validation line.
+        markers = svg_group(path, f"val_accuracy_{name}").findall(f".//{SVG}use")
+        assert len(markers) == len(epochs)
+    assert len(runs["numpy_default"]["epochs"]) != len(runs["numpy_other"]["epochs"])  # the check can tell runs apart
+
+
+def test_batch_loss_figure_plots_every_batch(runs, figures):
+    fig, path = figures["figs"]["batch_losses"], figures["paths"]["batch_losses"]
+    for name, doc in runs.items():
+        raw = line(fig, f"batch_loss_raw_{name}")
+        n = len(doc["batch_losses"])
+        assert n == doc["batches_per_epoch"] * len(doc["epochs"])
+        np.testing.assert_allclose(raw.get_ydata(), doc["batch_losses"])
+        np.testing.assert_allclose(raw.get_xdata(), (np.arange(n) + 1) / doc["batches_per_epoch"])
+        smooth = line(fig, f"batch_loss_smooth_{name}")
+        window = plots.moving_average_window(doc["batches_per_epoch"], n)
+        assert len(smooth.get_ydata()) == n - window + 1
+        np.testing.assert_allclose(smooth.get_ydata()[0], np.mean(doc["batch_losses"][:window]))
+        svg_group(path, f"batch_loss_raw_{name}")
+
+
+def test_diverged_run_is_marked_where_the_loss_stopped(runs, tmp_path):
+    doc = dict(runs["numpy_default"])
+    bpe = doc["batches_per_epoch"]
+    doc["batch_losses"] = doc["batch_losses"][: bpe + 3] + [None]
+    doc["epochs"] = doc["epochs"][:1]
+    doc["diverged"], doc["diverged_at"] = True, {"epoch": 2, "batch": 4}
+    series = plots.batch_loss_series(doc)
+    assert series["diverged_x"] == pytest.approx((bpe + 4) / bpe)
+    fig = plots.plot_batch_losses({"bad": doc, "good": runs["numpy_other"]}, tmp_path / "loss.svg")
+    assert line(fig, "batch_loss_diverged_bad").get_xdata()[0] == pytest.approx((bpe + 4) / bpe)
+    assert not [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_gid() == "batch_loss_diverged_good"]
+
+
+def test_figures_are_reproducible(runs, figures, tmp_path):
+    plots.plot_val_accuracy(runs, tmp_path / "again.svg")
+    assert (tmp_path / "again.svg").read_bytes() == figures["paths"]["val_accuracy"].read_bytes()
+
+
+# ----------------------------------------------------------------------------- equations
+
+
+def test_equations_are_svg_without_clashing_ids():
+    svg = latex_svg(r"p_{nk} = \frac{\exp z_{nk}}{\sum_{j} \exp z_{nj}}")
+    assert svg.startswith("<svg") and "<path" in svg and "id=" not in svg
+    assert 'aria-label="p_{nk}' in svg
+    inline = latex_svg("x^2", inline=True)
+    assert "vertical-align:-" in inline
+
+
+def test_prefix_svg_ids_renames_definitions_and_references():
+    svg = ('<svg><defs><path id="a"/><clipPath id="c"/></defs><use xlink:href="#a"/><use href="#a"/>'
+           '<g clip-path="url(#c)"/><a href="#elsewhere"/></svg>')
+    out = prefix_svg_ids(svg, "p-")
+    assert 'id="p-a"' in out and 'id="p-c"' in out
+    assert 'xlink:href="#p-a"' in out and 'href="#p-a"' in out and "url(#p-c)" in out
+    assert 'href="#elsewhere"' in out  # not an id of this SVG: untouched
+
+
+def test_inline_svg_drops_sizes_styles_and_metadata(figures):
+    svg = inline_svg(figures["paths"]["val_accuracy"].read_text(), "f-", "validation accuracy")
+    assert svg.startswith("<svg") and "<metadata" not in svg and "<style" not in svg and "style=" not in svg
+    head = svg[: svg.index(">")]
+    assert "width=" not in head and "viewBox=" in head and 'class="figure-svg"' in head
+    assert all(i.startswith("f-") for i in re.findall(r'\bid="([^"]+)"', svg))
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def test_report_has_every_section_and_the_numbers(rendered, runs):
+    html = rendered["text"]
+    for section in SECTION_IDS:
+        assert f'id="{section}"' in html, section
+    main = runs["numpy_default"]
+    assert f"{main['best_val_accuracy']:.4f}" in html and f"{main['test_accuracy']:.4f}" in html
+    # Per-epoch table: one row per epoch, the best one highlighted.
+    table = html[html.index('id="table-epochs"'):]
+    table = table[: table.index("</table>")]
+    assert table.count("<tr") - 1 == len(main["epochs"])
+    assert table.count('class="best"') == 1
+    # Comparison with the original report's figures.
+    numpy_original = original("numpy")
+    assert f"{numpy_original['best_val_accuracy']:.4f}" in html and f"{numpy_original['test_accuracy']:.4f}" in html
+    # The reconstructed-archive note, and provenance.
+    assert "local reconstruction of the archive was used" in html
+    assert "0123456789abcdef0123456789abcdef01234567" in html and "uncommitted changes" in html
+    assert "train_numpy_default" in html
+
+
+def test_report_is_self_contained(rendered):
+    html = rendered["text"]
+    assert external_references(html) == []
+    assert not re.search(r"""\b(src|href)\s*=\s*["']?(https?:|file:|//)""", html, re.I)
+    assert not re.search(r"<link\b|@import", html)
+    for img in re.findall(r"<img\b[^>]*>", html):
+        assert re.search(r'src="data:', img), img
+    assert "<style>" in html  # the stylesheet is inlined
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "duplicate ids in the HTML"
+    assert html.count('<svg ') >= 2 + 6  # two figures and the equations
+    assert html.count('class="figure-svg"') == 2
+
+
+def test_equations_are_inline_svg(rendered):
+    html = rendered["text"]
+    blocks = re.findall(r'<div class="equation">(.*?)</div>', html, re.S)
+    assert len(blocks) >= 5  # affine layer, hidden layers, softmax, loss, SGD update
+    assert all(b.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and 'class="math display"' in b
+               for b in blocks)
+    assert 'class="math inline"' in html
+    assert "\\frac" not in re.sub(r'aria-label="[^"]*"|<title>.*?</title>', "", html)  # no raw TeX left
+
+
+def page_texts(pdf: Path, html: str) -> list[str]:
+    if shutil.which("pdftotext"):
+        out = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True)
+        return out.stdout.split("\f")[:-1]  # pdftotext ends every page with a form feed
+    import weasyprint
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    def texts(box):
+        if isinstance(box, TextBox):
+            yield box.text
+        for child in getattr(box, "children", []):
+            yield from texts(child)
+
+    return ["".join(texts(page._page_box)) for page in weasyprint.HTML(string=html).render().pages]
+
+
+def test_pdf_has_text_on_every_page(rendered):
+    data = rendered["pdf"].read_bytes()
+    assert data.startswith(b"%PDF-")
+    pages = page_texts(rendered["pdf"], rendered["text"])
+    assert len(pages) >= 3
+    for number, text in enumerate(pages, 1):
+        assert len(text.split()) > 5, f"page {number} has no text"
+        assert f"Page {number} of {len(pages)}" in " ".join(text.split()), f"page {number} has no page number"
+
+
+def test_rendering_is_deterministic(context, rendered):
+    assert render_html(context, TEMPLATES) == rendered["text"]
+
+
+def test_failed_render_leaves_no_file(context, tmp_path):
+    broken = {k: v for k, v in context.items() if k != "figures"}
+    with pytest.raises(Exception):
+        render_report(broken, TEMPLATES, tmp_path / "report.html", tmp_path / "report.pdf")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_main_run_is_an_error(runs, figures):
+    with pytest.raises(ReportError, match="main run"):
+        build_context(runs, metrics_of(runs), figures["paths"], {}, {}, main_run="torch_default")
+
+
+def test_external_references_are_detected():
+    assert external_references('<img src="plot.png"><a href="#x">') == ["plot.png"]
+    assert external_references('<link href="https://example.org/a.css">') == ["https://example.org/a.css"]
+    assert external_references('<div style="background: url(img.png)">') == ["img.png"]
+    assert external_references('<img src="data:image/png;base64,AAAA">') == []
