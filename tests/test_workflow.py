@@ -4,10 +4,11 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
-from workflow_helpers import copy_workflow, planned_jobs, snakemake
+from workflow_helpers import REPO, SNAKEMAKE, copy_workflow, planned_jobs, snakemake
 
 SMOKE = ("--profile", "workflow/profiles/smoke")
 SECTIONS = ("title", "abstract", "setup", "results-numpy", "comparison", "provenance")
@@ -115,3 +116,12 @@ def test_missing_or_malformed_local_archive_fails_in_its_rule(tmp_path, archive_
         "not a readable .tar.gz archive" in out
     assert not (work / "data" / "cifar10.npz").exists()
     assert not (work / "data" / "archive.json").exists()
+
+
+def test_lint_is_clean_and_rule_files_are_snakefmt_formatted():
+    lint = subprocess.run([SNAKEMAKE, "--lint"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert lint.returncode == 0 and "Congratulations" in lint.stdout + lint.stderr, lint.stdout + lint.stderr
+    snakefmt = str(Path(SNAKEMAKE).with_name("snakefmt"))
+    files = ["Snakefile", *sorted(str(p.relative_to(REPO)) for p in (REPO / "workflow" / "rules").glob("*.smk"))]
+    fmt = subprocess.run([snakefmt, "--check", *files], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
