@@ -19,6 +19,8 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/parity.smk"
+include: "workflow/rules/derivations.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -69,6 +69,20 @@ def train_run(cache: str, settings: dict, data: dict, out: str, threads: int) ->
     return doc
 
 
+def parity_check(defaults: dict, parity: dict, out: str, threads: int) -> dict:
+    """Float64 NumPy/PyTorch parity of the default model (one epoch, without and with batch norm)."""
+    from mlp_cifar.parity import parity_report
+
+    doc = parity_report(defaults, n_train=parity["n_train"], data_seed=parity.get("data_seed", 0),
+                        threads=available_threads(threads))
+    write_json(out, doc)
+    for case in doc["cases"]:
+        print(f"batch_norm={case['batch_norm']}: {case['n_batches']} batches, max relative difference "
+              f"of batch losses {case['max_rel_loss_diff']:.2e}, of parameters {case['max_rel_param_diff']:.2e}"
+              f" -> {'pass' if case['passed'] else 'FAIL'} (threshold {doc['threshold']:g})")
+    return doc
+
+
 def read_json(path: str | os.PathLike) -> dict:
     with open(path) as f:
         return json.load(f)
@@ -80,7 +94,8 @@ def run_name(path: str | os.PathLike) -> str:
 
 
 def render_workflow_report(runs, metrics, figures, archive_info, benchmarks, config, main_run,
-                           out_html, out_pdf, threads) -> None:
+                           out_html, out_pdf, threads, parity=None, derivations=None, relu_variance=None,
+                           relu_variance_figure=None) -> None:
     """Gather documents, figures and provenance, and render the HTML and PDF report."""
     from mlp_cifar.provenance import git_state, machine, package_versions, rule_seconds
     from mlp_cifar.report.render import build_context, render_report
@@ -95,8 +110,14 @@ def render_workflow_report(runs, metrics, figures, archive_info, benchmarks, con
         "cpu": machine(),
         "threads": {name: doc["threads"] for name, doc in docs.items()},
     }
-    # Figures are named RUN_KIND.svg; the report shows the main run's.
-    figure_paths = {Path(p).stem.removeprefix(f"{main_run}_"): str(p) for p in figures
-                    if Path(p).stem.startswith(f"{main_run}_")}
-    context = build_context(docs, read_json(metrics), figure_paths, config, provenance, main_run=main_run)
+    # Figures are keyed by file stem (RUN_KIND, or e.g. numpy_vs_torch_val_accuracy); the main run's
+    # also by KIND alone, as the main results section refers to them.
+    figure_paths = {Path(p).stem: str(p) for p in figures}
+    figure_paths.update({Path(p).stem.removeprefix(f"{main_run}_"): str(p) for p in figures
+                         if Path(p).stem.startswith(f"{main_run}_")})
+    context = build_context(docs, read_json(metrics), figure_paths, config, provenance, main_run=main_run,
+                            parity=read_json(parity) if parity else None,
+                            derivations={"results": read_json(derivations),
+                                         "relu_variance": read_json(relu_variance) if relu_variance else None,
+                                         "figure": relu_variance_figure} if derivations else None)
     render_report(context, Path("report/templates"), out_html, out_pdf)

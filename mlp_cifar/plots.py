@@ -234,3 +234,110 @@ def plot_val_accuracy(docs: Mapping[str, Mapping], out_svg: str | os.PathLike) -
         _save(fig, out_svg)
         plt.close(fig)
     return fig
+
+
+BACKEND_LABELS = {"numpy": "NumPy", "torch": "PyTorch"}
+
+
+def seed_band_series(docs: Mapping[str, Mapping]) -> dict:
+    """What ``plot_seed_bands`` draws for one group of runs (one configuration, several seeds).
+
+    ``val_accuracy`` is (runs x epochs), NaN after a run stopped early; ``mean`` and ``std``
+    (sample standard deviation, ddof=1; NaN where fewer than two runs have the epoch) are per epoch.
+    """
+    curves = [val_accuracy_series(doc)["val_accuracy"] for doc in docs.values()]
+    n_epochs = max((len(c) for c in curves), default=0)
+    vals = np.full((len(curves), n_epochs), np.nan)
+    for i, c in enumerate(curves):
+        vals[i, : len(c)] = c
+    count = np.sum(np.isfinite(vals), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = np.nansum(vals, axis=0)
+        mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        sq = np.nansum((vals - mean) ** 2, axis=0)
+        std = np.where(count > 1, np.sqrt(sq / np.maximum(count - 1, 1)), np.nan)
+    return {"epoch": np.arange(1, n_epochs + 1), "val_accuracy": vals, "mean": mean, "std": std,
+            "seeds": [doc.get("seed") for doc in docs.values()]}
+
+
+def plot_seed_bands(groups: Mapping[str, Mapping[str, Mapping]], out_svg: str | os.PathLike) -> Figure:
+    """Validation accuracy over several seeds, one colour per group (e.g. per backend): every seed
+    as a thin line, the mean per epoch with markers, and a band of ±1 sample standard deviation."""
+    if not groups or not any(groups.values()):
+        raise ValueError("plot_seed_bands needs at least one group with a run document")
+    with _style():
+        fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN), layout="constrained")
+        max_epoch, handles = 1, []
+        for i, (group, docs) in enumerate(groups.items()):
+            colour, marker = COLOURS[i % len(COLOURS)], MARKERS[i % len(MARKERS)]
+            s = seed_band_series(docs)
+            if len(s["epoch"]):
+                max_epoch = max(max_epoch, int(s["epoch"][-1]))
+            for name, row in zip(docs, s["val_accuracy"]):
+                ax.plot(s["epoch"], row, color=colour, linewidth=0.8, alpha=0.45, gid=f"seed_{_css_id(name)}")
+            if np.isfinite(s["std"]).any():
+                ax.fill_between(s["epoch"], s["mean"] - s["std"], s["mean"] + s["std"], color=colour, alpha=0.18,
+                                linewidth=0, gid=f"seed_band_{_css_id(group)}")
+            label = f"{BACKEND_LABELS.get(group, group)}: {len(docs)} seed{'s' if len(docs) != 1 else ''}"
+            handles += ax.plot(s["epoch"], s["mean"], color=colour, marker=marker, markersize=5, linewidth=1.8,
+                               label=label, gid=f"seed_mean_{_css_id(group)}")
+        ax.set_xlim(0.5, max_epoch + 0.5)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("validation accuracy (fraction correct)")
+        from matplotlib.patches import Patch
+
+        key = [_key("mean over the seeds", marker="o", markersize=5, linewidth=1.8),
+               _key("one seed", linewidth=0.8, alpha=0.55),
+               Patch(facecolor="#444444", alpha=0.25, label="mean ± 1 sample std (ddof=1)")]
+        _legend(fig, handles, key)
+        _save(fig, out_svg)
+        plt.close(fig)
+    return fig
+
+
+def loss_difference_series(a: Mapping, b: Mapping) -> dict:
+    """What ``plot_loss_difference`` draws: per batch, |loss_a - loss_b| / max(|loss_a|, |loss_b|)
+    (NaN where either is missing or non-finite), against training time in epochs."""
+    bpe = int(a["batches_per_epoch"])
+    n = min(len(a["batch_losses"]), len(b["batch_losses"]))
+    la = np.array([np.nan if v is None else float(v) for v in a["batch_losses"][:n]])
+    lb = np.array([np.nan if v is None else float(v) for v in b["batch_losses"][:n]])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.where(la == lb, 0.0, np.abs(la - lb) / np.maximum(np.abs(la), np.abs(lb)))
+    n_epochs = -(-n // bpe)
+    medians = np.array([np.nanmedian(rel[e * bpe:(e + 1) * bpe]) if np.isfinite(rel[e * bpe:(e + 1) * bpe]).any()
+                        else np.nan for e in range(n_epochs)])
+    return {"x": (np.arange(n) + 1) / bpe, "rel_diff": rel, "epoch_median": medians}
+
+
+def plot_loss_difference(docs: Mapping[str, Mapping], out_svg: str | os.PathLike) -> Figure:
+    """Relative difference of the per-batch losses of exactly two runs (log scale), e.g. NumPy and
+    PyTorch from the same seed. Exact zeros (identical losses) sit on the bottom edge."""
+    if len(docs) != 2:
+        raise ValueError(f"plot_loss_difference compares exactly two runs, got {len(docs)}")
+    (name_a, a), (name_b, b) = docs.items()
+    s = loss_difference_series(a, b)
+    with _style():
+        fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN * 0.8), layout="constrained")
+        rel = s["rel_diff"]
+        positive = rel[np.isfinite(rel) & (rel > 0)]
+        floor = float(positive.min()) / 2 if len(positive) else 1e-17
+        shown = np.where(rel > 0, rel, floor)
+        ax.plot(s["x"], shown, color=COLOURS[0], linestyle="none", marker=".", markersize=2.5, alpha=0.45,
+                label="every batch", gid="loss_difference")
+        medians = s["epoch_median"]
+        if len(medians):
+            edges = np.arange(len(medians) + 1, dtype=float)
+            ax.stairs(np.where(medians > 0, medians, floor), edges, baseline=None, color="#000000", linewidth=2.2,
+                      zorder=3, label="median of the epoch", gid="loss_difference_median")
+        ax.set_yscale("log")
+        ax.legend(loc="lower right", frameon=True, framealpha=0.9)
+        ax.set_xlim(0, float(s["x"][-1]) if len(s["x"]) else 1.0)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.set_xlabel("training time (epochs)")
+        ax.set_ylabel("relative difference of batch loss")
+        ax.set_title(f"{name_a} vs {name_b}", loc="left")
+        _save(fig, out_svg)
+        plt.close(fig)
+    return fig

@@ -15,7 +15,7 @@ from mlp_cifar.atomic import write_json
 from mlp_cifar.data.archive import ArchiveError
 from mlp_cifar.data.dataset import N_VAL, make_splits
 from mlp_cifar.data.source import load_arrays
-from mlp_cifar.training import BACKENDS, DTYPES, RunConfig, train
+from mlp_cifar.training import BACKENDS, DEVICES, DTYPES, RunConfig, train
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -36,6 +36,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--split-seed", type=int, default=42)
     p.add_argument("--n-val", type=int, default=N_VAL)
     p.add_argument("--dtype", choices=DTYPES, default=d.dtype)
+    p.add_argument("--device", choices=DEVICES, default=d.device, help="torch device; auto: CUDA when available")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--no-progress", action="store_true")
     return p.parse_args(argv)
@@ -46,7 +47,8 @@ def main(argv=None) -> int:
     try:
         cfg = RunConfig(backend=args.backend, hidden=args.hidden, batch_norm=args.batch_norm, lr=args.lr,
                         batch_size=args.batch_size, epochs=args.epochs, momentum=args.momentum,
-                        weight_decay=args.weight_decay, seed=args.seed, dtype=args.dtype, threads=args.threads)
+                        weight_decay=args.weight_decay, seed=args.seed, dtype=args.dtype, device=args.device,
+                        threads=args.threads)
         arrays = load_arrays(args.archive, args.data_dir)
     except (ArchiveError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -4,4 +4,5 @@ from mlp_cifar.pipeline import logged, read_json, run_name
 
 with logged(snakemake.log[0]):
     docs = {run_name(p): read_json(p) for p in snakemake.input.runs}
-    write_json(snakemake.output[0], collect_metrics(docs))
+    groups = {group: list(runs) for group, runs in snakemake.params.groups.items()}
+    write_json(snakemake.output[0], collect_metrics(docs, groups, snakemake.params.pair))

@@ -12,4 +12,8 @@ with logged(snakemake.log[0]):
         out_html=snakemake.output.html,
         out_pdf=snakemake.output.pdf,
         threads=snakemake.threads,
+        parity=snakemake.input.parity,
+        derivations=snakemake.input.derivations,
+        relu_variance=snakemake.input.relu_variance,
+        relu_variance_figure=snakemake.input.relu_variance_figure,
     )

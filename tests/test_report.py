@@ -6,6 +6,7 @@ then plotted and rendered exactly as the workflow does.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -280,3 +281,129 @@ def test_external_references_are_detected():
     assert external_references('<link href="https://example.org/a.css">') == ["https://example.org/a.css"]
     assert external_references('<div style="background: url(img.png)">') == ["img.png"]
     assert external_references('<img src="data:image/png;base64,AAAA">') == []
+
+
+# ----------------------------------------------------------------------------- NumPy vs PyTorch, seeds, parity
+
+
+@pytest.fixture(scope="module")
+def twin_runs() -> dict[str, dict]:
+    """Both backends, two seeds each, as the workflow's `repeats` names them."""
+    splits = tiny_splits()
+    docs = {}
+    for backend in ("numpy", "torch"):
+        for seed in (42, 43):
+            name = f"{backend}_default" + ("" if seed == 42 else f"_seed{seed}")
+            docs[name] = train(RunConfig(backend=backend, hidden=[16], epochs=3, batch_size=64, seed=seed), splits,
+                               progress=False)
+            docs[name]["data"]["split_seed"] = 42
+    return docs
+
+
+@pytest.fixture(scope="module")
+def parity_doc():
+    from mlp_cifar.parity import parity_report
+
+    return parity_report({"hidden": [8], "lr": 0.1, "batch_size": 64, "momentum": 0.0, "weight_decay": 0.0,
+                          "seed": 42, "device": "cpu"}, n_train=256)
+
+
+@pytest.fixture(scope="module")
+def twin_rendered(twin_runs, parity_doc, tmp_path_factory):
+    from mlp_cifar.metrics import collect_metrics
+
+    out = tmp_path_factory.mktemp("twin")
+    pair = {name: twin_runs[name] for name in ("numpy_default", "torch_default")}
+    groups = {"numpy": {n: d for n, d in twin_runs.items() if n.startswith("numpy")},
+              "torch": {n: d for n, d in twin_runs.items() if n.startswith("torch")}}
+    paths = {}
+    for name in pair:
+        for kind, plot in (("batch_losses", plots.plot_batch_losses), ("val_accuracy", plots.plot_val_accuracy)):
+            paths[f"{name}_{kind}"] = out / f"{name}_{kind}.svg"
+            plot({name: twin_runs[name]}, paths[f"{name}_{kind}"])
+    for kind in ("batch_losses", "val_accuracy"):  # the main run's figures, as the workflow keys them
+        paths[kind] = paths[f"numpy_default_{kind}"]
+    for kind, plot in (("batch_losses", plots.plot_batch_losses), ("val_accuracy", plots.plot_val_accuracy),
+                       ("loss_difference", plots.plot_loss_difference)):
+        paths[f"numpy_vs_torch_{kind}"] = out / f"numpy_vs_torch_{kind}.svg"
+        plot(pair, paths[f"numpy_vs_torch_{kind}"])
+    paths["seeds_val_accuracy"] = out / "seeds.svg"
+    plots.plot_seed_bands(groups, paths["seeds_val_accuracy"])
+    metrics = collect_metrics(twin_runs, {g: list(d) for g, d in groups.items()}, list(pair))
+    config = {"repeats": {"backends": ["numpy", "torch"], "seeds": [42, 43]}}
+    context = build_context(twin_runs, metrics, paths, config, provenance_of(twin_runs, config), parity=parity_doc)
+    html, pdf = out / "report.html", out / "report.pdf"
+    render_report(context, TEMPLATES, html, pdf)
+    return {"context": context, "metrics": metrics, "html": html.read_text(encoding="utf-8"), "pdf": pdf}
+
+
+def table(html: str, table_id: str) -> str:
+    part = html[html.index(f'id="{table_id}"'):]
+    return part[: part.index("</table>")]
+
+
+def test_torch_sections_are_left_out_without_a_torch_run(rendered):
+    html = rendered["text"]
+    for section in ("results-torch", "backends", "parity"):
+        assert f'id="{section}"' not in html
+
+
+def test_twin_report_has_torch_results_side_by_side_and_parity(twin_rendered, twin_runs):
+    html = twin_rendered["html"]
+    for section in SECTION_IDS + ("results-torch", "backends", "parity"):
+        assert f'id="{section}"' in html, section
+    order = [html.index(f'<section id="{s}"') for s in ("results-numpy", "results-torch", "backends", "parity",
+                                                         "provenance")]
+    assert order == sorted(order)
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "duplicate ids in the HTML"
+    # The PyTorch section has the NumPy section's form: its own figures and per-epoch table.
+    torch_doc = twin_runs["torch_default"]
+    epochs = table(html, "table-epochs-torch")
+    assert epochs.count("<tr") - 1 == len(torch_doc["epochs"]) and epochs.count('class="best"') == 1
+    assert f"{torch_doc['test_accuracy']:.4f}" in html
+    assert html.count('class="figure-svg"') == 2 + 2 + 3 + 1 + 0  # numpy, torch, 3 comparisons, seeds
+    assert external_references(html) == []
+
+
+def test_side_by_side_table_has_mean_std_over_seeds_and_the_original(twin_rendered):
+    html, metrics = twin_rendered["html"], twin_rendered["metrics"]
+    head = table(html, "table-backends")
+    for backend in ("numpy", "torch"):
+        g = metrics["groups"][backend]
+        for key in ("best_val_accuracy", "test_accuracy"):
+            assert f"{g[key]['mean']:.4f} ± {g[key]['std']:.4f}" in head
+        assert f"{original(backend)['best_val_accuracy']:.4f}" in head
+        assert f"{original(backend)['test_accuracy']:.4f}" in head
+    seeds = table(html, "table-seeds")
+    assert seeds.count("<code>") == 4 and "numpy_default_seed43" in seeds
+    per_epoch = table(html, "table-backends-epochs")
+    assert per_epoch.count("<tr") - 1 == 10  # the original report's ten epochs
+
+
+def test_parity_section_shows_pass_against_the_threshold(twin_rendered, parity_doc):
+    html = twin_rendered["html"]
+    part = table(html, "table-parity")
+    assert part.count('class="pass"') == 2 and "FAIL" not in part
+    tensors = table(html, "table-parity-tensors")
+    assert "linear1.bias</code> †" in tensors and "batchnorm1.running_var" in tensors
+    assert parity_doc["passed"] is True
+
+
+def test_a_failed_parity_check_shows_fail(twin_runs, parity_doc, twin_rendered):
+    bad = json.loads(json.dumps(parity_doc))
+    bad["cases"][1]["max_rel_loss_diff"], bad["cases"][1]["passed"], bad["passed"] = 3e-6, False, False
+    context = dict(twin_rendered["context"])
+    from mlp_cifar.report.render import parity_context
+
+    context["parity"] = parity_context(bad)
+    html = render_html(context, TEMPLATES)
+    part = table(html, "table-parity")
+    assert part.count('class="fail"') == 1 and "FAIL" in part
+    assert "fails" in html[html.index('id="abstract"'):html.index('id="setup"')]
+
+
+def test_twin_pdf_renders_every_page_with_text(twin_rendered):
+    pages = page_texts(twin_rendered["pdf"], twin_rendered["html"])
+    assert len(pages) >= 6
+    assert all(len(text.split()) > 5 for text in pages)

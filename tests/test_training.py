@@ -75,7 +75,7 @@ def test_divergence_is_recorded_not_raised(splits, backend):
 
 
 @pytest.mark.parametrize("field,value", [("lr", -0.1), ("batch_size", 0), ("epochs", 0), ("backend", "jax"),
-                                         ("dtype", "float16"), ("hidden", [0])])
+                                         ("dtype", "float16"), ("hidden", [0]), ("device", "tpu")])
 def test_bad_configuration_names_the_field(field, value):
     with pytest.raises(ValueError, match=field):
         RunConfig(**{field: value})
@@ -86,3 +86,34 @@ def test_numpy_and_torch_start_identically_and_stay_close(splits):
     a = train(RunConfig(backend="numpy", hidden=[32], epochs=1, batch_size=64), splits, progress=False)
     b = train(RunConfig(backend="torch", hidden=[32], epochs=1, batch_size=64), splits, progress=False)
     np.testing.assert_allclose(a["batch_losses"][:5], b["batch_losses"][:5], rtol=1e-4)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_document_records_device_and_threads(splits, backend):
+    import torch
+
+    doc = train(RunConfig(backend=backend, hidden=[8], epochs=1, batch_size=256, threads=1), splits, progress=False)
+    expected = "cuda" if backend == "torch" and torch.cuda.is_available() else "cpu"
+    assert doc["device"] == expected and doc["config"]["device"] == "auto"
+    assert doc["threads"] == 1  # BLAS threads (numpy) or torch intra-op threads, as limited
+
+
+def test_torch_device_choice(monkeypatch):
+    import torch
+
+    from mlp_cifar.training import torch_device
+
+    monkeypatch.setenv("CUBLAS_WORKSPACE_CONFIG", "")  # recorded, so that teardown restores the original state
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG")
+    assert torch_device("cpu") == "cpu"
+    assert "CUBLAS_WORKSPACE_CONFIG" not in __import__("os").environ  # CPU runs leave CUDA alone
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert torch_device("auto") == "cpu"
+    with pytest.raises(RuntimeError, match="cuda"):
+        torch_device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert torch_device("auto") == "cuda" and torch_device("cuda") == "cuda"
+    # Set before CUDA initialises: cuBLAS is deterministic only with a fixed workspace.
+    assert __import__("os").environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
+    with pytest.raises(ValueError, match="device"):
+        torch_device("gpu")

@@ -11,7 +11,10 @@ import pytest
 from workflow_helpers import REPO, SNAKEMAKE, copy_workflow, planned_jobs, snakemake
 
 SMOKE = ("--profile", "workflow/profiles/smoke")
-SECTIONS = ("title", "abstract", "setup", "results-numpy", "comparison", "provenance")
+SECTIONS = ("title", "abstract", "setup", "results-numpy", "comparison", "results-torch", "backends", "parity",
+            "derivations", "derivations-q1", "derivations-q2", "derivations-q5", "provenance")
+# The smoke profile's repeats: both backends, seeds 42 and 43.
+TRAIN_RUNS = ("numpy_default", "numpy_default_seed43", "torch_default", "torch_default_seed43")
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +37,39 @@ def test_smoke_run_produces_report_and_metrics(built):
     assert run["diverged"] is False
     doc = json.loads((built / "results" / "runs" / "numpy_default.json").read_text())
     assert doc["config"]["hidden"] == [32] and doc["config"]["threads"] >= 1
+    assert doc["device"] == "cpu" and doc["threads"] >= 1
+
+
+def test_derivations_are_verified_in_the_json_and_the_report_within_a_minute(built):
+    doc = json.loads((built / "results" / "derivations" / "derivations.json").read_text())
+    assert doc["passed"] is True and doc["failed"] == [] and doc["n_results"] == 18
+    seconds = float((built / "results" / "benchmarks" / "derivations.tsv").read_text().splitlines()[1].split()[0])
+    assert seconds < 60
+    html = (built / "results" / "report" / "report.html").read_text()
+    assert html.count('<span class="badge verified">verified</span>') == doc["n_results"] + 1  # + the summary
+    assert "FAILED" not in html[html.index('id="derivations"'):html.index('id="provenance"')]
+    assert 'id="figure-relu-variance-depth"' in html
+
+
+def test_repeated_seeds_per_backend_with_mean_and_std(built):
+    runs = sorted(p.stem for p in (built / "results" / "runs").glob("*.json"))
+    assert runs == sorted(TRAIN_RUNS)
+    metrics = json.loads((built / "results" / "metrics.json").read_text())
+    for backend in ("numpy", "torch"):
+        group = metrics["groups"][backend]
+        assert group["seeds"] == [42, 43] and group["runs"][0] == f"{backend}_default"
+        for key in ("best_val_accuracy", "test_accuracy"):
+            values = group[key]["per_seed"]
+            assert values == [metrics["runs"][run][key] for run in group["runs"]]
+            assert group[key]["mean"] == pytest.approx(sum(values) / 2)
+            assert group[key]["std"] == pytest.approx(abs(values[0] - values[1]) / 2 ** 0.5)  # ddof=1
+        doc = json.loads((built / "results" / "runs" / f"{backend}_default_seed43.json").read_text())
+        assert doc["seed"] == 43 and doc["config"]["backend"] == backend
+    torch_doc = json.loads((built / "results" / "runs" / "torch_default.json").read_text())
+    assert torch_doc["device"] == "cpu" and torch_doc["config"]["device"] == "auto"
+    assert abs(metrics["backends"]["test_accuracy_diff"]) <= 0.01
+    parity = json.loads((built / "results" / "parity.json").read_text())
+    assert parity["passed"] is True and [c["batch_norm"] for c in parity["cases"]] == [False, True]
 
 
 def test_html_has_every_section_and_is_self_contained(built):
@@ -72,7 +108,26 @@ def test_hyperparameter_change_reruns_training_figures_and_report_only(built):
         jobs = planned_jobs(snakemake(built, *SMOKE, "-n"))
     finally:
         config.write_text(original)
-    assert set(jobs) == {"train", "plot_batch_losses", "plot_val_accuracy", "metrics", "report", "all"}, jobs
+    # Every run derives from `defaults`, and so does the parity check; the data stay as they are.
+    assert set(jobs) == {"train", "plot_batch_losses", "plot_val_accuracy", "plot_backends_batch_losses",
+                         "plot_backends_val_accuracy", "plot_backends_loss_difference", "plot_seeds", "parity",
+                         "metrics", "report", "all"}, jobs
+    assert jobs["train"] == len(TRAIN_RUNS)
+
+
+def test_another_seed_trains_only_the_new_runs(built):
+    config = built / "workflow" / "profiles" / "smoke" / "experiment.yaml"
+    original = config.read_text()
+    try:
+        config.write_text(original.replace("seeds: [42, 43]", "seeds: [42, 43, 44]"))
+        proc = snakemake(built, *SMOKE, "-n")
+        jobs = planned_jobs(proc)
+    finally:
+        config.write_text(original)
+    assert set(jobs) == {"train", "plot_seeds", "metrics", "report", "all"}, jobs
+    assert jobs["train"] == 2
+    out = proc.stdout + proc.stderr
+    assert "results/runs/numpy_default_seed44.json" in out and "results/runs/torch_default_seed44.json" in out
 
 
 def test_template_edit_reruns_only_the_report(built):

@@ -31,6 +31,7 @@ from markupsafe import Markup
 from mlp_cifar.atomic import atomic_path
 from mlp_cifar.data.archive import OFFICIAL_MD5
 from mlp_cifar.data.dataset import MEAN, STD
+from mlp_cifar.report.derivations import derivations_context
 from mlp_cifar.report.equations import make_filters, prefix_svg_ids
 from mlp_cifar.report.original import original
 
@@ -148,6 +149,7 @@ def summarise_run(name: str, doc: Mapping, metrics: Mapping | None = None) -> di
         "n_batches": len(doc.get("batch_losses") or []),
         "learning_rates": lrs,
         "threads": doc.get("threads"),
+        "device": doc.get("device"),
         "versions": dict(doc.get("versions") or {}),
         "machine": dict(doc.get("machine") or {}),
     }
@@ -252,9 +254,109 @@ def _provenance(provenance: Mapping, config: Mapping, run: Mapping) -> dict:
     }
 
 
+def _seed_stats(group: Mapping | None, key: str) -> dict:
+    stats = dict((group or {}).get(key) or {})
+    return {"mean": stats.get("mean"), "std": stats.get("std"), "n": stats.get("n", 0),
+            "per_seed": list(stats.get("per_seed") or [])}
+
+
+def backends_context(summaries: Mapping[str, Mapping], metrics: Mapping, originals: Mapping) -> dict | None:
+    """NumPy and PyTorch side by side, from ``metrics["backends"]`` (the two main runs, same seed) and
+    ``metrics["groups"]`` (each backend's default configuration over the seeds); None without both."""
+    pair = (metrics or {}).get("backends")
+    if not pair or pair.get("numpy_run") not in summaries or pair.get("torch_run") not in summaries:
+        return None
+    runs = {"numpy": summaries[pair["numpy_run"]], "torch": summaries[pair["torch_run"]]}
+    groups = (metrics or {}).get("groups") or {}
+    stats = {b: {k: _seed_stats(groups.get(b), k) for k in ("best_val_accuracy", "test_accuracy")} for b in runs}
+    headline = []
+    for key, label in (("best_val_accuracy", "Best validation accuracy"), ("test_accuracy", "Test accuracy")):
+        headline.append({"label": label, "kind": "seed", "by_backend": {b: runs[b][key] for b in runs}})
+        headline.append({"label": label, "kind": "mean", "by_backend": {b: stats[b][key] for b in runs}})
+        headline.append({"label": label, "kind": "original", "by_backend": {b: originals[b][key] for b in runs}})
+    seed_rows = []
+    for b in runs:
+        group = groups.get(b) or {}
+        for i, (name, seed) in enumerate(zip(group.get("runs") or [], group.get("seeds") or [])):
+            seed_rows.append({"backend": b, "run": name, "seed": seed, "main": name == runs[b]["name"],
+                              "best_val_accuracy": stats[b]["best_val_accuracy"]["per_seed"][i],
+                              "test_accuracy": stats[b]["test_accuracy"]["per_seed"][i]})
+    a, t = runs["numpy"]["val_accuracies"], runs["torch"]["val_accuracies"]
+    oa, ot = originals["numpy"]["val_accuracies"], originals["torch"]["val_accuracies"]
+
+    def at(values, i):
+        return values[i] if i < len(values) else None
+
+    epochs = []
+    for i in range(max(len(a), len(t), len(oa), len(ot))):
+        x, y = at(a, i), at(t, i)
+        epochs.append({"epoch": i + 1, "numpy": x, "torch": y, "diff": None if x is None or y is None else y - x,
+                       "numpy_best": i + 1 == runs["numpy"]["best_epoch"],
+                       "torch_best": i + 1 == runs["torch"]["best_epoch"],
+                       "original_numpy": at(oa, i), "original_torch": at(ot, i)})
+    diffs = [abs(e["diff"]) for e in epochs if e["diff"] is not None]
+    test_diff = pair.get("test_accuracy_diff")
+    test_std = [stats[b]["test_accuracy"]["std"] for b in runs if stats[b]["test_accuracy"]["std"] is not None]
+    return {
+        "numpy": runs["numpy"],
+        "torch": runs["torch"],
+        "same_seed": runs["numpy"]["config"].get("seed") == runs["torch"]["config"].get("seed"),
+        "headline": headline,
+        "seed_rows": seed_rows,
+        "stats": stats,
+        "n_seeds": min((stats[b]["best_val_accuracy"]["n"] for b in runs), default=0),
+        "std_kind": (groups.get("numpy") or {}).get("std"),
+        "epochs": epochs,
+        "max_abs_epoch_diff": max(diffs, default=None),
+        "best_val_diff": pair.get("best_val_accuracy_diff"),
+        "first_loss_diff": pair.get("first_batch_loss_rel_diff"),
+        "median_loss_diffs": list(pair.get("batch_loss_rel_diff_median_per_epoch") or []),
+        "test_diff": test_diff,
+        "within_one_point": None if test_diff is None else abs(test_diff) <= 0.01,
+        "largest_test_std": max(test_std, default=None),
+    }
+
+
+def parity_context(parity: Mapping | None) -> dict | None:
+    """The float64 parity document (``mlp_cifar.parity.parity_report``), arranged for the report."""
+    if not parity:
+        return None
+    cases = list(parity["cases"])
+    names = []
+    for case in cases:
+        names += [t["name"] for t in case["parameters"] if t["name"] not in names]
+    # Forward order: linear1, batchnorm1, linear2, ... (layer number, then linear before batch norm).
+    def order(name):
+        layer = name.split(".")[0]
+        number = int("".join(ch for ch in layer if ch.isdigit()) or 0)
+        return number, 0 if layer.startswith("linear") else 1, names.index(name)
+
+    by_case = [{t["name"]: t for t in case["parameters"]} for case in cases]
+    tensors = [{"name": n, "shape": next(c[n]["shape"] for c in by_case if n in c),
+                "by_case": [c[n]["max_rel_diff"] if n in c else None for c in by_case],
+                "cancelled": any(n in c and "cancelled" in c[n]["relative_to"] for c in by_case)}
+               for n in sorted(names, key=order)]
+    first = cases[0] if cases else {}
+    exponent = math.log10(parity["threshold"])
+    threshold_tex = f"10^{{{round(exponent)}}}" if exponent == round(exponent) else f"{parity['threshold']:g}"
+    return {"threshold": parity["threshold"], "threshold_tex": threshold_tex, "passed": parity["passed"],
+            "settings": parity["settings"],
+            "data": parity["data"], "cases": cases, "tensors": tensors,
+            "devices": first.get("devices", {}), "n_batches": first.get("n_batches")}
+
+
+def compute_summary(summaries: Mapping[str, Mapping]) -> list[dict]:
+    """Runs grouped by (backend, device, threads): where and on how many threads they trained."""
+    groups: dict[tuple, list[str]] = {}
+    for name, run in summaries.items():
+        groups.setdefault((run["backend"], run.get("device"), run.get("threads")), []).append(name)
+    return [{"backend": b, "device": d, "threads": t, "runs": names} for (b, d, t), names in groups.items()]
+
+
 def build_context(runs: Mapping[str, Mapping], metrics: Mapping, figures: Mapping[str, str | os.PathLike],
                   config: Mapping, provenance: Mapping, main_run: str = DEFAULT_MAIN_RUN,
-                  title: str = DEFAULT_TITLE) -> dict:
+                  title: str = DEFAULT_TITLE, parity: Mapping | None = None,
+                  derivations: Mapping | None = None) -> dict:
     """Everything the templates need, as plain data.
 
     ``runs``: run name -> result document; ``metrics``: ``{"runs": {name: {...}}}``;
@@ -265,7 +367,13 @@ def build_context(runs: Mapping[str, Mapping], metrics: Mapping, figures: Mappin
     rule_seconds: {rule: seconds}, cpu: {cpu_count, processor, platform},
     threads: int | None}`` (missing entries fall back to the main run's
     document or show as unknown); ``main_run``: the run shown in the NumPy
-    results section and compared with the original report.
+    results section and compared with the original report. With ``metrics["backends"]``
+    (see ``mlp_cifar.metrics``) the PyTorch run named there gets its own results section
+    (figures ``<run>_batch_losses`` and ``<run>_val_accuracy``) and NumPy and PyTorch are
+    compared (figures ``numpy_vs_torch_*``, ``seeds_val_accuracy``); ``parity``: the float64
+    parity document of ``mlp_cifar.parity``; ``derivations``: keyword arguments of
+    ``mlp_cifar.report.derivations.derivations_context`` (``results``, ``relu_variance``,
+    ``figure``) for the derivations section, which is left out without them.
     """
     if main_run not in runs:
         raise ReportError(f"main run {main_run!r} is not among the runs: {sorted(runs)}")
@@ -279,6 +387,7 @@ def build_context(runs: Mapping[str, Mapping], metrics: Mapping, figures: Mappin
         inlined[key] = inline_svg(Path(path).read_text(encoding="utf-8"), f"fig-{key}-", label=key.replace("_", " "))
 
     originals = {backend: original(backend) for backend in ("numpy", "torch")}
+    backends = backends_context(summaries, metrics, originals)
     backend = main["backend"] if main["backend"] in originals else "numpy"
     data = main["data"]
     official = prov["archive"]["official"]
@@ -309,6 +418,11 @@ def build_context(runs: Mapping[str, Mapping], metrics: Mapping, figures: Mappin
             "test": _binomial_se(main["test_accuracy"], data.get("n_test")),
         },
         "provenance": prov,
+        "torch": backends["torch"] if backends else None,
+        "backends": backends,
+        "parity": parity_context(parity),
+        "compute": compute_summary(summaries),
+        "derivations": derivations_context(**derivations) if derivations else None,
     }
 
 
@@ -328,6 +442,22 @@ def _signed(value, digits: int = 4) -> str:
         return f"{value:+d}" if value else "0"
     text = f"{value:+.{digits}f}"
     return text.replace("-", "−") if value < 0 else ("±" + text[1:] if float(text) == 0 else text)
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _sci(value, digits: int = 1) -> str:
+    """Scientific notation for print: 3.8e-16 -> '3.8 × 10⁻¹⁶'; exactly 1e-9 with digits=0 -> '10⁻⁹'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if value == 0:
+        return "0"
+    if isinstance(value, float) and math.isinf(value):
+        return "∞"
+    mantissa, exponent = f"{value:.{digits}e}".split("e")
+    power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+    return power if mantissa in ("1", "1." + "0" * digits) and digits == 0 else f"{mantissa} × {power}"
 
 
 def _seconds(value) -> str:
@@ -355,7 +485,7 @@ def make_environment(templates_dir: str | os.PathLike) -> jinja2.Environment:
     )
     env.filters.update(make_filters())
     env.filters.update({"num": _num, "signed": _signed, "seconds": _seconds, "thousands": _thousands,
-                        "yesno": _yesno})
+                        "yesno": _yesno, "sci": _sci})
     return env
 
 

@@ -2,10 +2,48 @@
 import os
 from pathlib import Path
 
-RUNS = list(config["runs"])
 DATA_DIR = "data"
 DOWNLOADED_ARCHIVE = f"{DATA_DIR}/cifar-10-python.tar.gz"
 SYNTHETIC_ARCHIVE = f"{DATA_DIR}/synthetic/cifar-10-python.tar.gz"
+
+
+def expand_runs():
+    """Every training run, name -> full settings: the one place that turns the config into runs.
+
+    `repeats` trains `defaults` once per backend and seed, as <backend>_default (first seed)
+    and <backend>_default_seed<N>; `runs` adds named runs, each `defaults` updated with its own
+    overrides. Returns (settings by run, seed groups: backend -> its runs in seed order).
+    """
+    runs, groups = {}, {}
+    seeds = config["repeats"]["seeds"]
+    for backend in config["repeats"]["backends"]:
+        groups[backend] = []
+        for i, seed in enumerate(seeds):
+            name = f"{backend}_default" if i == 0 else f"{backend}_default_seed{seed}"
+            runs[name] = {**config["defaults"], "backend": backend, "seed": seed}
+            groups[backend].append(name)
+    for name, overrides in config["runs"].items():
+        if name in runs:
+            raise ValueError(
+                f"config: run {name!r} in `runs` clashes with a run of `repeats`; rename it"
+            )
+        runs[name] = {**config["defaults"], **overrides}
+    main_run = config["report"]["main_run"]
+    if main_run not in runs:
+        raise ValueError(
+            f"config: report.main_run {main_run!r} is not a run; runs: {sorted(runs)}"
+        )
+    return runs, groups
+
+
+RUN_SETTINGS, SEED_GROUPS = expand_runs()
+RUNS = list(RUN_SETTINGS)
+# The two main runs compared side by side (same seed), when both backends are repeated.
+BACKEND_PAIR = (
+    [SEED_GROUPS["numpy"][0], SEED_GROUPS["torch"][0]]
+    if {"numpy", "torch"} <= set(SEED_GROUPS)
+    else None
+)
 
 
 def archive_path():
@@ -26,8 +64,30 @@ def archive_input(wildcards):
 
 
 def run_settings(run):
-    """The full settings of one run: `defaults` updated with the run's own overrides."""
-    return {**config["defaults"], **config["runs"][run]}
+    """The full settings of one run (see expand_runs)."""
+    return RUN_SETTINGS[run]
+
+
+def run_json(*runs):
+    return [f"results/runs/{run}.json" for run in runs]
+
+
+def report_figures():
+    """The figures the report shows: each main run's own, and the NumPy/PyTorch comparisons."""
+    main_runs = dict.fromkeys([config["report"]["main_run"], *(BACKEND_PAIR or [])])
+    figures = expand(
+        "results/figures/{run}_{figure}.svg",
+        run=list(main_runs),
+        figure=["batch_losses", "val_accuracy"],
+    )
+    if BACKEND_PAIR:
+        figures += expand(
+            "results/figures/compare/numpy_vs_torch_{figure}.svg",
+            figure=["batch_losses", "val_accuracy", "loss_difference"],
+        )
+    if SEED_GROUPS:
+        figures.append("results/figures/compare/seeds_val_accuracy.svg")
+    return figures
 
 
 def train_threads():
@@ -43,5 +103,8 @@ def rule_benchmarks():
     """Benchmark files of every job before the report (their wall times go into it)."""
     return [
         "results/benchmarks/prepare_data.tsv",
+        "results/benchmarks/parity.tsv",
+        "results/benchmarks/derivations.tsv",
+        "results/benchmarks/relu_variance.tsv",
         *expand("results/benchmarks/train_{run}.tsv", run=RUNS),
     ]

@@ -5,11 +5,11 @@ rule report:
     input:
         runs=expand("results/runs/{run}.json", run=RUNS),
         metrics="results/metrics.json",
-        figures=expand(
-            "results/figures/{run}_{figure}.svg",
-            run=RUNS,
-            figure=["batch_losses", "val_accuracy"],
-        ),
+        figures=report_figures(),
+        parity=rules.parity.output[0],
+        derivations=rules.derivations.output[0],
+        relu_variance=rules.relu_variance.output[0],
+        relu_variance_figure=rules.plot_relu_variance.output[0],
         archive_info=rules.prepare_data.output.info,
         benchmarks=rule_benchmarks(),
         templates=sorted(str(p) for p in Path("report").rglob("*") if p.is_file()),

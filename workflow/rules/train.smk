@@ -31,5 +31,8 @@ rule metrics:
         "logs/metrics.log",
     conda:
         "../../envs/mlp.yaml"
+    params:
+        groups=SEED_GROUPS,
+        pair=BACKEND_PAIR,
     script:
         "../../scripts/metrics.py"
