@@ -23,6 +23,7 @@ from mlp_cifar.data.archive import N_CLASSES, PIXELS
 from mlp_cifar.data.dataset import CifarSplits, epoch_batches
 from mlp_cifar.numpy_net import MLP, SGD, CrossEntropyModule
 from mlp_cifar.provenance import machine, package_versions
+from mlp_cifar.schedules import make_schedule
 
 BACKENDS = ("numpy", "torch")
 DTYPES = ("float32", "float64")
@@ -45,6 +46,7 @@ class RunConfig:
     seed: int = 42
     dtype: str = "float32"
     device: str = "auto"  # torch: "auto" is CUDA when available, else the CPU
+    schedule: dict | None = None  # learning rate per epoch, see mlp_cifar.schedules; None: constant lr
     threads: int | None = None  # BLAS / torch threads; None leaves the library default
 
     def __post_init__(self):
@@ -62,6 +64,7 @@ class RunConfig:
         bad = [k for k, ok in checks.items() if not ok]
         if bad:
             raise ValueError(f"invalid run configuration: {', '.join(f'{k}={getattr(self, k)!r}' for k in bad)}")
+        make_schedule(self.lr, self.schedule, self.epochs)  # raises ValueError naming a bad schedule
 
 
 class NumpyBackend:
@@ -207,7 +210,7 @@ def train(cfg: RunConfig, splits: CifarSplits, lr_at_epoch: Callable[[int], floa
     """Train ``cfg`` on ``splits``; return the run's result document (JSON-serialisable).
 
     ``lr_at_epoch(epoch)`` (epochs counted from 0) gives the learning rate; by
-    default it is the constant ``cfg.lr``. A non-finite batch loss stops the run
+    default it is ``cfg``'s schedule (a constant ``cfg.lr`` unless one is set). A non-finite batch loss stops the run
     and marks it diverged; the best model so far is still evaluated on the test set.
     """
     if cfg.threads:
@@ -219,7 +222,7 @@ def train(cfg: RunConfig, splits: CifarSplits, lr_at_epoch: Callable[[int], floa
 
 
 def _train(cfg, splits, lr_at_epoch, progress) -> dict:
-    lr_at_epoch = lr_at_epoch or (lambda epoch: cfg.lr)
+    lr_at_epoch = lr_at_epoch or make_schedule(cfg.lr, cfg.schedule, cfg.epochs).learning_rate
     dtype = np.dtype(cfg.dtype)
     train_x = splits.train.x if splits.train.x.dtype == dtype else splits.train.x.astype(dtype)
     val_x = splits.val.x.astype(dtype, copy=False)

@@ -48,3 +48,15 @@ def test_make_schedule_from_config_entries():
         make_schedule(0.1, {"name": "linear"}, 10)
     with pytest.raises(ValueError, match="time_based"):
         make_schedule(0.1, {"name": "time_based", "k": 0.5}, 10)
+
+
+def test_trainer_follows_the_configured_schedule():
+    from learnable import learnable_splits
+    from mlp_cifar.training import RunConfig, train
+
+    cfg = RunConfig(hidden=[16], epochs=4, batch_size=128, lr=0.2, schedule={"name": "time_based", "decay": 0.5})
+    doc = train(cfg, learnable_splits(n_train=512, n_val=128, n_test=128), progress=False)
+    assert [e["lr"] for e in doc["epochs"]] == pytest.approx([0.2 / (1 + 0.5 * k) for k in range(4)])
+    assert doc["config"]["schedule"] == {"name": "time_based", "decay": 0.5}
+    with pytest.raises(ValueError, match="schedule"):
+        RunConfig(schedule={"name": "step"})
