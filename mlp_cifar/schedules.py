@@ -91,3 +91,21 @@ def describe(schedule) -> dict:
     """The schedule as a JSON-serialisable dict (for run documents)."""
     name = next(k for k, cls in SCHEDULES.items() if isinstance(schedule, cls))
     return {"name": name, **asdict(schedule)}
+
+
+def label(spec: dict | None) -> str:
+    """A short human-readable name of a schedule spec, e.g. 'time-based, k = 0.5'."""
+    spec = dict(spec or {"name": "constant"})
+    name = spec.get("name")
+    if name == "constant":
+        return "constant"
+    if name == "time_based":
+        return f"time-based, k = {spec['decay']:g}"
+    if name == "step":
+        return f"step, ×{spec['gamma']:g} every {spec['step_size']} epoch{'s' if spec['step_size'] != 1 else ''}"
+    if name == "exponential":
+        return f"exponential, γ = {spec['gamma']:g}"
+    if name == "cosine":
+        text = "cosine" + (f" to {spec['lr_min']:g}" if spec.get("lr_min") else " to 0")
+        return text + (f" over {spec['epochs']} epochs" if spec.get("epochs") else "")
+    raise ValueError(f"unknown schedule name {name!r}; expected one of {', '.join(SCHEDULES)}")

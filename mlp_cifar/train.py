@@ -9,6 +9,7 @@ learning rate 0.1, batch 128, 10 epochs, no batch norm, seed 42.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from mlp_cifar.atomic import write_json
@@ -37,6 +38,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--n-val", type=int, default=N_VAL)
     p.add_argument("--dtype", choices=DTYPES, default=d.dtype)
     p.add_argument("--device", choices=DEVICES, default=d.device, help="torch device; auto: CUDA when available")
+    p.add_argument("--schedule", type=json.loads, default=None,
+                   help='learning-rate schedule as JSON, e.g. \'{"name": "cosine"}\' (default: constant)')
+    p.add_argument("--flip", action="store_true", help="augment: random horizontal flips")
+    p.add_argument("--crop", type=int, default=0, help="augment: random crops, zero-padded by this many pixels")
+    p.add_argument("--zca", type=float, default=None, help="ZCA whitening with this epsilon (fitted on the training split)")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--no-progress", action="store_true")
     return p.parse_args(argv)
@@ -48,7 +54,8 @@ def main(argv=None) -> int:
         cfg = RunConfig(backend=args.backend, hidden=args.hidden, batch_norm=args.batch_norm, lr=args.lr,
                         batch_size=args.batch_size, epochs=args.epochs, momentum=args.momentum,
                         weight_decay=args.weight_decay, seed=args.seed, dtype=args.dtype, device=args.device,
-                        threads=args.threads)
+                        threads=args.threads, schedule=args.schedule, zca=args.zca,
+                        augment={"flip": args.flip, "crop": args.crop} if args.flip or args.crop else None)
         arrays = load_arrays(args.archive, args.data_dir)
     except (ArchiveError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -19,8 +19,10 @@ from typing import Callable
 import numpy as np
 from tqdm import tqdm
 
+from mlp_cifar.augment import SIDE, augment_batch
 from mlp_cifar.data.archive import N_CLASSES, PIXELS
 from mlp_cifar.data.dataset import CifarSplits, epoch_batches
+from mlp_cifar.data.whiten import zca_whiten
 from mlp_cifar.numpy_net import MLP, SGD, CrossEntropyModule
 from mlp_cifar.provenance import machine, package_versions
 from mlp_cifar.schedules import make_schedule
@@ -48,6 +50,8 @@ class RunConfig:
     device: str = "auto"  # torch: "auto" is CUDA when available, else the CPU
     schedule: dict | None = None  # learning rate per epoch, see mlp_cifar.schedules; None: constant lr
     threads: int | None = None  # BLAS / torch threads; None leaves the library default
+    augment: dict | None = None  # {"flip": bool, "crop": int}: random flips / crops (see mlp_cifar.augment); None: off
+    zca: float | None = None  # ZCA whitening with this epsilon, fitted on the training split; None: off
 
     def __post_init__(self):
         checks = {
@@ -60,11 +64,27 @@ class RunConfig:
             "weight_decay": self.weight_decay >= 0,
             "dtype": self.dtype in DTYPES,
             "device": self.device in DEVICES,
+            "augment": _valid_augment(self.augment),
+            "zca": self.zca is None or (isinstance(self.zca, (int, float)) and not isinstance(self.zca, bool)
+                                        and 0 < self.zca < math.inf),
         }
         bad = [k for k, ok in checks.items() if not ok]
         if bad:
             raise ValueError(f"invalid run configuration: {', '.join(f'{k}={getattr(self, k)!r}' for k in bad)}")
         make_schedule(self.lr, self.schedule, self.epochs)  # raises ValueError naming a bad schedule
+
+    def augmentation(self) -> dict:
+        """``augment`` with its defaults filled in: {"flip": bool, "crop": padding in pixels}."""
+        return {"flip": False, "crop": 0, **(self.augment or {})}
+
+
+def _valid_augment(augment) -> bool:
+    """None, or a dict with at most the keys flip (bool) and crop (padding, 0 to 31 pixels)."""
+    if augment is None:
+        return True
+    return (isinstance(augment, dict) and set(augment) <= {"flip", "crop"}
+            and isinstance(augment.get("flip", False), bool)
+            and type(augment.get("crop", 0)) is int and 0 <= augment.get("crop", 0) < SIDE)
 
 
 class NumpyBackend:
@@ -223,6 +243,11 @@ def train(cfg: RunConfig, splits: CifarSplits, lr_at_epoch: Callable[[int], floa
 
 def _train(cfg, splits, lr_at_epoch, progress) -> dict:
     lr_at_epoch = lr_at_epoch or make_schedule(cfg.lr, cfg.schedule, cfg.epochs).learning_rate
+    whiten_seconds = 0.0
+    if cfg.zca:
+        t_whiten = time.perf_counter()
+        splits = zca_whiten(splits, cfg.zca)  # fitted on the training split only
+        whiten_seconds = time.perf_counter() - t_whiten
     dtype = np.dtype(cfg.dtype)
     train_x = splits.train.x if splits.train.x.dtype == dtype else splits.train.x.astype(dtype)
     val_x = splits.val.x.astype(dtype, copy=False)
@@ -234,6 +259,7 @@ def _train(cfg, splits, lr_at_epoch, progress) -> dict:
     if n_batches == 0:
         raise ValueError(f"batch_size {cfg.batch_size} exceeds the {len(splits.train)} training examples")
     xb = np.empty((cfg.batch_size, train_x.shape[1]), dtype=dtype)  # reused gather buffer
+    augmentation = cfg.augmentation()
     batch_losses: list[float | None] = []
     epochs: list[dict] = []
     best = {"epoch": None, "val_accuracy": -1.0, "state": None}
@@ -251,7 +277,9 @@ def _train(cfg, splits, lr_at_epoch, progress) -> dict:
             # that into ``out`` (NumPy buffers ``out`` to keep it intact on an index error), which made
             # the gather ~1.5x slower. Indices of a permutation are always in range, so clipping never acts.
             np.take(train_x, idx, axis=0, out=xb, mode="clip")
-            loss, n_correct = backend.train_step(xb, splits.train.y[idx], lr)
+            # Off, augment_batch returns xb itself and draws nothing: the run is as without it.
+            x = augment_batch(xb, batch_rng, augmentation["flip"], augmentation["crop"])
+            loss, n_correct = backend.train_step(x, splits.train.y[idx], lr)
             batch_losses.append(_finite_or_none(loss))
             if not math.isfinite(loss):
                 diverged_at = {"epoch": epoch + 1, "batch": b + 1}
@@ -306,7 +334,8 @@ def _train(cfg, splits, lr_at_epoch, progress) -> dict:
         "diverged": diverged_at is not None,
         "diverged_at": diverged_at,
         "train_seconds": sum(e["train_seconds"] for e in epochs),
-        "total_seconds": time.perf_counter() - started,
+        "whiten_seconds": whiten_seconds,  # ZCA fit and transform, before training; 0 without
+        "total_seconds": time.perf_counter() - started + whiten_seconds,
         "device": backend.device,
         "threads": backend.threads(),  # in effect during training: BLAS (numpy) or torch intra-op threads
         "versions": package_versions(),

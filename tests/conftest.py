@@ -21,3 +21,14 @@ def synthetic_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def synthetic_md5(synthetic_archive: Path) -> str:
     return md5_of(synthetic_archive)
+
+
+@pytest.fixture(scope="session")
+def smoke_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scratch copy of the workflow, built once per session with the smoke profile (shared by
+    test_workflow.py and test_sweep.py). Tests that change it must restore it."""
+    from workflow_helpers import copy_workflow, snakemake
+
+    work = copy_workflow(tmp_path_factory.mktemp("smoke"))
+    snakemake(work, "--profile", "workflow/profiles/smoke")
+    return work

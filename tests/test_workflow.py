@@ -12,17 +12,18 @@ from workflow_helpers import REPO, SNAKEMAKE, copy_workflow, planned_jobs, snake
 
 SMOKE = ("--profile", "workflow/profiles/smoke")
 SECTIONS = ("title", "abstract", "setup", "results-numpy", "comparison", "results-torch", "backends", "parity",
-            "derivations", "derivations-q1", "derivations-q2", "derivations-q5", "provenance")
+            "sweep", "schedules", "derivations", "derivations-q1", "derivations-q2", "derivations-q5", "provenance")
 # The smoke profile's repeats: both backends, seeds 42 and 43.
 TRAIN_RUNS = ("numpy_default", "numpy_default_seed43", "torch_default", "torch_default_seed43")
+# Its learning-rate sweep (three rates, no batch norm) and its two compared schedules.
+SWEEP_RUNS = ("sweep_lr_1em03_plain", "sweep_lr_1em01_plain", "sweep_lr_1e02_plain")
+SCHEDULE_RUNS = ("schedule_constant", "schedule_time_based")
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """A scratch copy of the workflow, built once with the smoke profile."""
-    work = copy_workflow(tmp_path_factory.mktemp("smoke"))
-    snakemake(work, *SMOKE)
-    return work
+def built(smoke_build):
+    """A scratch copy of the workflow, built once with the smoke profile (conftest.smoke_build)."""
+    return smoke_build
 
 
 def test_smoke_run_produces_report_and_metrics(built):
@@ -53,7 +54,7 @@ def test_derivations_are_verified_in_the_json_and_the_report_within_a_minute(bui
 
 def test_repeated_seeds_per_backend_with_mean_and_std(built):
     runs = sorted(p.stem for p in (built / "results" / "runs").glob("*.json"))
-    assert runs == sorted(TRAIN_RUNS)
+    assert runs == sorted(TRAIN_RUNS + SWEEP_RUNS + SCHEDULE_RUNS)
     metrics = json.loads((built / "results" / "metrics.json").read_text())
     for backend in ("numpy", "torch"):
         group = metrics["groups"][backend]
@@ -105,14 +106,19 @@ def test_hyperparameter_change_reruns_training_figures_and_report_only(built):
     original = config.read_text()
     try:
         config.write_text(original.replace("lr: 0.05", "lr: 0.02"))
-        jobs = planned_jobs(snakemake(built, *SMOKE, "-n"))
+        proc = snakemake(built, *SMOKE, "-n")
+        jobs = planned_jobs(proc)
     finally:
         config.write_text(original)
     # Every run derives from `defaults`, and so does the parity check; the data stay as they are.
+    # The schedules start from defaults.lr (and its illustration shows it); the sweep sets its own rates,
+    # so none of its runs or figures is redone.
     assert set(jobs) == {"train", "plot_batch_losses", "plot_val_accuracy", "plot_backends_batch_losses",
                          "plot_backends_val_accuracy", "plot_backends_loss_difference", "plot_seeds", "parity",
-                         "metrics", "report", "all"}, jobs
-    assert jobs["train"] == len(TRAIN_RUNS)
+                         "plot_schedule_illustration", "plot_schedules_val_accuracy", "metrics", "report",
+                         "all"}, jobs
+    assert jobs["train"] == len(TRAIN_RUNS) + len(SCHEDULE_RUNS)
+    assert "wildcards: run=sweep_lr_" not in proc.stdout + proc.stderr
 
 
 def test_another_seed_trains_only_the_new_runs(built):

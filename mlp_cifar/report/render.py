@@ -34,6 +34,8 @@ from mlp_cifar.data.dataset import MEAN, STD
 from mlp_cifar.report.derivations import derivations_context
 from mlp_cifar.report.equations import make_filters, prefix_svg_ids
 from mlp_cifar.report.original import original
+from mlp_cifar.report.sweep import schedules_context, sweep_context
+from mlp_cifar.report.strong import strong_context
 
 DEFAULT_MAIN_RUN = "numpy_default"
 DEFAULT_TITLE = "A multi-layer perceptron on CIFAR-10, reproduced"
@@ -144,6 +146,7 @@ def summarise_run(name: str, doc: Mapping, metrics: Mapping | None = None) -> di
         "diverged": bool(metrics.get("diverged", doc.get("diverged"))),
         "diverged_at": doc.get("diverged_at"),
         "train_seconds": metrics.get("train_seconds", doc.get("train_seconds")),
+        "whiten_seconds": doc.get("whiten_seconds"),
         "total_seconds": doc.get("total_seconds"),
         "batches_per_epoch": doc.get("batches_per_epoch"),
         "n_batches": len(doc.get("batch_losses") or []),
@@ -423,6 +426,11 @@ def build_context(runs: Mapping[str, Mapping], metrics: Mapping, figures: Mappin
         "parity": parity_context(parity),
         "compute": compute_summary(summaries),
         "derivations": derivations_context(**derivations) if derivations else None,
+        # The learning-rate sweep and the schedule comparison (mlp_cifar.report.sweep); None without them.
+        "sweep": sweep_context((metrics or {}).get("sweep")),
+        "schedules": schedules_context((metrics or {}).get("schedules"), (metrics or {}).get("groups"),
+                                       decays=((config or {}).get("schedules") or {}).get("decays") or ()),
+        "strong": strong_context(summaries, main_run),  # run `strong` beside the main run, if it exists
     }
 
 

@@ -2,9 +2,22 @@
 import os
 from pathlib import Path
 
+# The package beside this Snakefile (Snakemake puts its directory first on sys.path).
+from mlp_cifar.runs import schedule_runs, sweep_runs
+
 DATA_DIR = "data"
 DOWNLOADED_ARCHIVE = f"{DATA_DIR}/cifar-10-python.tar.gz"
 SYNTHETIC_ARCHIVE = f"{DATA_DIR}/synthetic/cifar-10-python.tar.gz"
+
+
+def sweep_settings():
+    """The learning-rate sweep's runs, name -> settings (by rate, then batch-norm setting)."""
+    return sweep_runs(config["defaults"], config.get("sweep") or {"lrs": []})
+
+
+def schedule_settings():
+    """The compared schedules' runs, name -> settings (in the order of schedules.compare)."""
+    return schedule_runs(config["defaults"], config.get("schedules") or {})
 
 
 def expand_runs():
@@ -12,7 +25,9 @@ def expand_runs():
 
     `repeats` trains `defaults` once per backend and seed, as <backend>_default (first seed)
     and <backend>_default_seed<N>; `runs` adds named runs, each `defaults` updated with its own
-    overrides. Returns (settings by run, seed groups: backend -> its runs in seed order).
+    overrides; `sweep` adds sweep_lr_<rate>_<plain|bn> per learning rate and batch-norm setting,
+    and `schedules` adds schedule_<name> per compared schedule (names: mlp_cifar.runs).
+    Returns (settings by run, seed groups: backend -> its runs in seed order).
     """
     runs, groups = {}, {}
     seeds = config["repeats"]["seeds"]
@@ -28,6 +43,16 @@ def expand_runs():
                 f"config: run {name!r} in `runs` clashes with a run of `repeats`; rename it"
             )
         runs[name] = {**config["defaults"], **overrides}
+    for block, expanded in (
+        ("sweep", sweep_settings()),
+        ("schedules", schedule_settings()),
+    ):
+        for name, settings in expanded.items():
+            if name in runs:
+                raise ValueError(
+                    f"config: run {name!r} of `{block}` clashes with another run; rename that one"
+                )
+            runs[name] = settings
     main_run = config["report"]["main_run"]
     if main_run not in runs:
         raise ValueError(
@@ -38,6 +63,9 @@ def expand_runs():
 
 RUN_SETTINGS, SEED_GROUPS = expand_runs()
 RUNS = list(RUN_SETTINGS)
+# The learning-rate sweep's runs (by rate, then batch-norm setting) and the compared schedules' runs.
+SWEEP_RUNS = list(sweep_settings())
+SCHEDULE_RUNS = list(schedule_settings())
 # The two main runs compared side by side (same seed), when both backends are repeated.
 BACKEND_PAIR = (
     [SEED_GROUPS["numpy"][0], SEED_GROUPS["torch"][0]]
@@ -74,7 +102,11 @@ def run_json(*runs):
 
 def report_figures():
     """The figures the report shows: each main run's own, and the NumPy/PyTorch comparisons."""
-    main_runs = dict.fromkeys([config["report"]["main_run"], *(BACKEND_PAIR or [])])
+    # The run named `strong` (config `runs`), if any, has its own section (mlp_cifar.report.strong).
+    strong = ["strong"] if "strong" in RUN_SETTINGS else []
+    main_runs = dict.fromkeys(
+        [config["report"]["main_run"], *(BACKEND_PAIR or []), *strong]
+    )
     figures = expand(
         "results/figures/{run}_{figure}.svg",
         run=list(main_runs),
@@ -87,6 +119,28 @@ def report_figures():
         )
     if SEED_GROUPS:
         figures.append("results/figures/compare/seeds_val_accuracy.svg")
+    return figures + sweep_figures() + schedule_figures()
+
+
+def sweep_figures():
+    """The learning-rate sweep's figures (workflow/rules/sweep.smk); none without sweep runs."""
+    kinds = ["accuracy", "epoch_losses", "batch_losses"]
+    return (
+        expand("results/figures/sweep/lr_sweep_{kind}.svg", kind=kinds)
+        if SWEEP_RUNS
+        else []
+    )
+
+
+def schedule_figures():
+    """The schedules' figures (workflow/rules/schedules.smk): the illustration, and the compared runs."""
+    figures = (
+        ["results/figures/schedules/schedules_illustration.svg"]
+        if config.get("schedules")
+        else []
+    )
+    if SCHEDULE_RUNS:
+        figures.append("results/figures/schedules/schedules_val_accuracy.svg")
     return figures
 
 

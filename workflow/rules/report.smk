@@ -13,7 +13,7 @@ rule report:
         archive_info=rules.prepare_data.output.info,
         benchmarks=rule_benchmarks(),
         templates=sorted(str(p) for p in Path("report").rglob("*") if p.is_file()),
-        code=code("report/*.py", "provenance.py"),
+        code=code("report/*.py", "provenance.py", "runs.py", "schedules.py"),
     output:
         html="results/report/report.html",
         pdf="results/report/report.pdf",

@@ -34,5 +34,7 @@ rule metrics:
     params:
         groups=SEED_GROUPS,
         pair=BACKEND_PAIR,
+        sweep=SWEEP_RUNS,
+        schedules=SCHEDULE_RUNS,
     script:
         "../../scripts/metrics.py"

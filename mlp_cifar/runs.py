@@ -1,0 +1,92 @@
+"""Runs of the learning-rate sweep and the schedule comparison: names and settings from the config.
+
+Pure Python (no NumPy), so that the workflow's ``common.smk`` can import it while it reads the
+config. Every sweep point and every compared schedule is one training run of ``defaults`` with a
+few settings changed, and its name says which:
+
+    sweep_lr_<rate>_<plain|bn>     e.g. sweep_lr_1em06_plain (1e-06, no batch norm), sweep_lr_1e02_bn (100)
+    schedule_<name>                e.g. schedule_cosine; when a schedule name is listed more than once,
+                                   schedule_<name>_<parameter><value>..., e.g. schedule_time_based_decay5em01
+
+Numbers are written without '.', '-' or '+' (``number_token``), so names match the workflow's
+run wildcard ``[A-Za-z0-9_]+``. A name depends only on its own point, never on its position in a
+list, so adding or removing a rate adds or removes exactly that point's runs.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+SWEEP_PREFIX = "sweep_lr_"
+SCHEDULE_PREFIX = "schedule_"
+
+
+def number_token(value: float) -> str:
+    """A positive or zero number as a name-safe token with 7 significant digits.
+
+    ``1e-06`` -> ``1em06``, ``0.1`` -> ``1em01``, ``1`` -> ``1e00``, ``100`` -> ``1e02``,
+    ``2.5e-3`` -> ``2p5em03``, ``0`` -> ``0e00`` ('p' is the decimal point, 'm' a negative exponent).
+    """
+    value = float(value)
+    if not value >= 0 or value == float("inf"):
+        raise ValueError(f"expected a finite number >= 0, got {value!r}")
+    mantissa, exponent = f"{value:.6e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".").replace(".", "p")
+    e = int(exponent)
+    return f"{mantissa}e{'m' if e < 0 else ''}{abs(e):02d}"
+
+
+def sweep_run_name(lr: float, batch_norm: bool) -> str:
+    return f"{SWEEP_PREFIX}{number_token(lr)}_{'bn' if batch_norm else 'plain'}"
+
+
+def sweep_runs(defaults: Mapping, sweep: Mapping) -> dict[str, dict]:
+    """The sweep's runs, name -> full settings: ``defaults`` with each learning rate of ``sweep["lrs"]``
+    and each ``sweep["batch_norm"]`` setting, on ``sweep["backend"]`` (default: that of ``defaults``).
+
+    Ordered by learning rate, then batch-norm setting as listed. The rate is constant (no schedule)."""
+    runs: dict[str, dict] = {}
+    backend = sweep.get("backend") or defaults["backend"]
+    for lr in sorted(float(x) for x in sweep["lrs"]):
+        for bn in sweep["batch_norm"]:
+            name = sweep_run_name(lr, bn)
+            if name in runs:
+                raise ValueError(f"config: sweep learning rates {lr!r} and another one give the same run name "
+                                 f"{name!r} (equal to 7 significant digits); list each rate once")
+            runs[name] = {**defaults, "backend": backend, "lr": lr, "batch_norm": bool(bn), "schedule": None}
+    return runs
+
+
+def schedule_run_names(specs: Sequence[Mapping]) -> list[str]:
+    """The run name of each schedule spec (see the module docstring)."""
+    names = [spec["name"] for spec in specs]
+    out = []
+    for spec in specs:
+        name = f"{SCHEDULE_PREFIX}{spec['name']}"
+        if names.count(spec["name"]) > 1:
+            params = sorted((k, v) for k, v in spec.items() if k != "name")
+            name += "".join(f"_{k}{number_token(v)}" for k, v in params) or "_default"
+        out.append(name)
+    clashes = sorted({n for n in out if out.count(n) > 1})
+    if clashes:
+        raise ValueError(f"config: schedules.compare lists the same schedule more than once: {clashes}")
+    return out
+
+
+def schedule_runs(defaults: Mapping, schedules: Mapping) -> dict[str, dict]:
+    """The compared schedules' runs, name -> full settings: ``defaults`` (on ``schedules["backend"]``
+    if given) with each schedule of ``schedules["compare"]``, in the order listed."""
+    specs = list(schedules.get("compare") or [])
+    backend = schedules.get("backend") or defaults["backend"]
+    return {name: {**defaults, "backend": backend, "schedule": dict(spec)}
+            for name, spec in zip(schedule_run_names(specs), specs)}
+
+
+def lr_text(lr: float) -> str:
+    """A learning rate as people write it: powers of ten below 0.01 or above 100 as '10⁻⁶', others as %g."""
+    from math import log10
+
+    exponent = log10(lr) if lr > 0 else None
+    if exponent is not None and abs(exponent - round(exponent)) < 1e-9 and not -2 <= round(exponent) <= 2:
+        return "10" + str(round(exponent)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"{lr:g}"
