@@ -1,11 +1,11 @@
 """Data augmentation of flattened CIFAR-10 batches, in NumPy.
 
 A batch is ``(N, 3072)``, channel-major (1024 red values, then green, then
-blue, each a 32 x 32 image stored row by row), already normalised. Every random
+blue, each a 32 x 32 image stored row by row), already normalised (or whitened). Every random
 draw comes from the generator passed in (the trainer's seeded batch generator),
 so augmented runs are reproducible.
 
-    x = augment_batch(x, rng, flip=True, crop=4)
+    x = augment_batch(x, rng, flip=True, crop_pad=4)
 """
 
 from __future__ import annotations

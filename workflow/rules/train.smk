@@ -4,7 +4,14 @@
 rule train:
     input:
         cache=rules.prepare_data.output.cache,
-        code=code("training.py", "torch_net.py", "numpy_net/*.py", "data/dataset.py"),
+        code=code(
+            "training.py",
+            "torch_net.py",
+            "numpy_net/*.py",
+            "data/dataset.py",
+            "data/whiten.py",
+            "augment.py",
+        ),
     output:
         "results/runs/{run}.json",
     log:
