@@ -1,6 +1,7 @@
 # Two entry points for a fresh machine with Python 3.11:
 #   make report   – install into .venv, then run the whole workflow (snakemake --cores 4)
 #   make test     – install into .venv, then run the tests
+#   make watch    – run the workflow, then rerun it on every change of config, code or templates
 # Pass a local archive for offline use: make report ARCHIVE=/path/to/cifar-10-python.tar.gz
 
 PYTHON ?= python3.11
@@ -10,7 +11,7 @@ ARCHIVE ?=
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install report train test clean
+.PHONY: install install-slurm report train test watch clean
 
 $(STAMP): envs/requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11" >&2; exit 1; }
@@ -22,6 +23,10 @@ $(STAMP): envs/requirements.txt pyproject.toml
 
 install: $(STAMP)
 
+# The SLURM executor plugin for workflow/profiles/slurm (README: "On a cluster").
+install-slurm: $(STAMP)
+	$(BIN)/pip install --quiet -r envs/slurm.txt
+
 report: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) $(if $(ARCHIVE),--config cifar10_archive=$(ARCHIVE))
 
@@ -30,6 +35,11 @@ train: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Rebuild whenever the config, the workflow, a script, a template or the package changes
+# (mlp_cifar/watch.py); extra Snakemake arguments: make watch SNAKEMAKE_ARGS="--profile workflow/profiles/smoke"
+watch: $(STAMP)
+	$(BIN)/python -m mlp_cifar.watch --cores $(CORES) $(SNAKEMAKE_ARGS) $(if $(ARCHIVE),--config cifar10_archive=$(ARCHIVE))
 
 clean:
 	rm -rf results logs .snakemake

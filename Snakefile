@@ -11,6 +11,11 @@ configfile: "config.yaml"
 validate(config, "workflow/schemas/config.schema.yaml")
 
 
+# Snakemake's own report (`snakemake --report report.zip`): this text, and every output marked
+# with report(...) in the rule files, with its caption from workflow/report/.
+report: "workflow/report/workflow.rst"
+
+
 wildcard_constraints:
     run="[A-Za-z0-9_]+",
 
@@ -32,3 +37,4 @@ rule all:
         "results/report/report.html",
         "results/report/report.pdf",
         "results/metrics.json",
+        rules.tables.output,

@@ -26,6 +26,10 @@ def run_metrics(doc: dict) -> dict:
     return {
         "backend": doc["config"]["backend"],
         "seed": doc["seed"],
+        "hidden": list(doc["config"]["hidden"]),
+        "batch_norm": bool(doc["config"]["batch_norm"]),
+        "lr": doc["config"]["lr"],
+        "epochs": doc["config"]["epochs"],
         "val_accuracies": [e["val_accuracy"] for e in doc["epochs"]],
         "best_val_accuracy": doc["best_val_accuracy"],
         "best_epoch": doc["best_epoch"],

@@ -10,7 +10,8 @@ from mlp_cifar.metrics import collect_metrics, mean_std
 
 def doc(backend, seed, vals, test, losses=(2.3, 2.1, 1.9, 1.8)):
     best = max(vals)
-    return {"config": {"backend": backend}, "seed": seed, "batches_per_epoch": 2, "batch_losses": list(losses),
+    config = {"backend": backend, "hidden": [128], "batch_norm": False, "lr": 0.1, "epochs": len(vals)}
+    return {"config": config, "seed": seed, "batches_per_epoch": 2, "batch_losses": list(losses),
             "epochs": [{"epoch": i + 1, "val_accuracy": v} for i, v in enumerate(vals)],
             "best_val_accuracy": best, "best_epoch": vals.index(best) + 1, "test_accuracy": test,
             "train_seconds": 1.0, "diverged": False}
@@ -37,6 +38,8 @@ def test_groups_and_backend_pair():
     m = collect_metrics(docs, groups, ["numpy_default", "torch_default"])
     json.dumps(m, allow_nan=False)
     assert list(m["runs"]) == list(docs)
+    run = m["runs"]["numpy_default"]  # what the report's table of all runs shows
+    assert (run["hidden"], run["batch_norm"], run["lr"], run["epochs"]) == ([128], False, 0.1, 2)
     g = m["groups"]["torch"]
     assert g["runs"] == groups["torch"] and g["seeds"] == [42, 43] and g["backend"] == "torch"
     assert g["best_val_accuracy"]["per_seed"] == [0.46, 0.47]

@@ -63,10 +63,9 @@ def figures(runs, tmp_path_factory) -> dict:
 
 
 def metrics_of(runs):
-    return {"runs": {name: {"val_accuracies": [e["val_accuracy"] for e in d["epochs"]],
-                            "best_val_accuracy": d["best_val_accuracy"], "best_epoch": d["best_epoch"],
-                            "test_accuracy": d["test_accuracy"], "train_seconds": d["train_seconds"],
-                            "diverged": d["diverged"]} for name, d in runs.items()}}
+    from mlp_cifar.metrics import collect_metrics
+
+    return collect_metrics(runs)
 
 
 def provenance_of(runs, config):

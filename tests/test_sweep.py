@@ -361,9 +361,10 @@ def test_changing_the_sweep_list_adds_or_removes_only_those_points(smoke_build):
     finally:
         config.write_text(original)
     figures = {"plot_sweep_accuracy", "plot_sweep_epoch_losses", "plot_sweep_batch_losses"}
-    assert planned_jobs(added) == {"train": 1, **{f: 1 for f in figures}, "metrics": 1, "report": 1, "all": 1}
+    assert planned_jobs(added) == {"train": 1, **{f: 1 for f in figures}, "metrics": 1, "tables": 1, "report": 1,
+                                   "all": 1}
     assert "wildcards: run=sweep_lr_1em02_plain" in added.stdout + added.stderr
-    assert set(removed) == figures | {"metrics", "report", "all"}, removed
+    assert set(removed) == figures | {"metrics", "tables", "report", "all"}, removed
 
 
 def test_learning_rates_must_be_numbers(tmp_path):

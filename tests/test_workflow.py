@@ -12,7 +12,8 @@ from workflow_helpers import REPO, SNAKEMAKE, copy_workflow, planned_jobs, snake
 
 SMOKE = ("--profile", "workflow/profiles/smoke")
 SECTIONS = ("title", "abstract", "setup", "results-numpy", "comparison", "results-torch", "backends", "parity",
-            "sweep", "schedules", "derivations", "derivations-q1", "derivations-q2", "derivations-q5", "provenance")
+            "sweep", "schedules", "derivations", "derivations-q1", "derivations-q2", "derivations-q5", "all-runs",
+            "provenance")
 # The smoke profile's repeats: both backends, seeds 42 and 43.
 TRAIN_RUNS = ("numpy_default", "numpy_default_seed43", "torch_default", "torch_default_seed43")
 # Its learning-rate sweep (three rates, no batch norm) and its two compared schedules.
@@ -116,8 +117,8 @@ def test_hyperparameter_change_reruns_training_figures_and_report_only(built):
     # so none of its runs or figures is redone.
     assert set(jobs) == {"train", "plot_batch_losses", "plot_val_accuracy", "plot_backends_batch_losses",
                          "plot_backends_val_accuracy", "plot_backends_loss_difference", "plot_seeds", "parity",
-                         "plot_schedule_illustration", "plot_schedules_val_accuracy", "metrics", "report",
-                         "all"}, jobs
+                         "plot_schedule_illustration", "plot_schedules_val_accuracy", "metrics", "tables",
+                         "report", "all"}, jobs
     assert jobs["train"] == len(TRAIN_RUNS) + len(SCHEDULE_RUNS)
     assert "wildcards: run=sweep_lr_" not in proc.stdout + proc.stderr
 
@@ -131,7 +132,7 @@ def test_another_seed_trains_only_the_new_runs(built):
         jobs = planned_jobs(proc)
     finally:
         config.write_text(original)
-    assert set(jobs) == {"train", "plot_seeds", "metrics", "report", "all"}, jobs
+    assert set(jobs) == {"train", "plot_seeds", "metrics", "tables", "report", "all"}, jobs
     assert jobs["train"] == 2
     out = proc.stdout + proc.stderr
     assert "results/runs/numpy_default_seed44.json" in out and "results/runs/torch_default_seed44.json" in out
@@ -145,6 +146,36 @@ def test_template_edit_reruns_only_the_report(built):
         assert set(jobs) == {"report", "all"}, jobs
     finally:
         snakemake(built, *SMOKE)  # rebuild so later tests start clean
+
+
+def test_all_runs_table_lists_every_run(built):
+    html = (built / "results" / "report" / "report.html").read_text()
+    table = html.split('id="table-all-runs"', 1)[1].split("</table>", 1)[0]
+    for run in (*TRAIN_RUNS, *SWEEP_RUNS, *SCHEDULE_RUNS, *EXTRA_RUNS):
+        assert f"<code>{run}</code>" in table, run
+    assert table.count('class="diverged"') == 1  # the smoke sweep's rate 100
+
+
+def test_snakemake_report_has_every_marked_result_with_its_caption(built, tmp_path):
+    """`snakemake --report report.zip`: Snakemake's own report, with the figures and tables marked report()."""
+    import zipfile
+
+    out = tmp_path / "report.zip"
+    snakemake(built, *SMOKE, "--report", str(out))
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+        index = z.read("report/report.html").decode()
+    results = [n for n in names if n.startswith("report/data/raw/")] or names
+    for figure in ("numpy_default_val_accuracy.svg", "numpy_vs_torch_loss_difference.svg", "lr_sweep_accuracy.svg",
+                   "schedules_illustration.svg", "relu_variance_depth.svg", "strong_batch_losses.svg"):
+        assert any(n.endswith(figure) for n in results), figure
+    for table in ("runs.html", "sweep.html", "schedules.html", "report.pdf", "report.html"):
+        assert any(n.startswith("report/data/raw/") and n.endswith("/" + table) for n in names), table
+    for category in ("Training runs", "NumPy and PyTorch", "Learning-rate sweep", "Learning-rate schedules",
+                     "Derivations", "Tables", "Report"):
+        assert category in index, category
+    assert "diverged run (non-finite loss) is a cross on the top edge" in index  # a caption, rendered
+    assert "<strong>strong</strong>" in index  # a Jinja caption with its run wildcard filled in
 
 
 @pytest.mark.parametrize("bad,key", [

@@ -36,6 +36,7 @@ from mlp_cifar.report.equations import make_filters, prefix_svg_ids
 from mlp_cifar.report.original import original
 from mlp_cifar.report.sweep import schedules_context, sweep_context
 from mlp_cifar.report.strong import strong_context
+from mlp_cifar.tables import runs_table
 
 DEFAULT_MAIN_RUN = "numpy_default"
 DEFAULT_TITLE = "A multi-layer perceptron on CIFAR-10, reproduced"
@@ -431,7 +432,16 @@ def build_context(runs: Mapping[str, Mapping], metrics: Mapping, figures: Mappin
         "schedules": schedules_context((metrics or {}).get("schedules"), (metrics or {}).get("groups"),
                                        decays=((config or {}).get("schedules") or {}).get("decays") or ()),
         "strong": strong_context(summaries, main_run),  # run `strong` beside the main run, if it exists
+        # Every run, one row each (the same table as results/tables/runs.html); None without metrics.
+        "all_runs": _all_runs(metrics),
     }
+
+
+def _all_runs(metrics: Mapping | None) -> dict | None:
+    if not (metrics or {}).get("runs"):
+        return None
+    columns, rows = runs_table(metrics)
+    return {"columns": columns, "rows": rows, "text_columns": {0, 1, 3}}
 
 
 # ----------------------------------------------------------------------------- rendering

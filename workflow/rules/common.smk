@@ -3,7 +3,7 @@ import os
 from pathlib import Path
 
 # The package beside this Snakefile (Snakemake puts its directory first on sys.path).
-from mlp_cifar.runs import schedule_runs, sweep_runs
+from mlp_cifar.runs import cluster_resources, schedule_runs, sweep_runs
 
 DATA_DIR = "data"
 DOWNLOADED_ARCHIVE = f"{DATA_DIR}/cifar-10-python.tar.gz"
@@ -94,6 +94,12 @@ def archive_input(wildcards):
 def run_settings(run):
     """The full settings of one run (see expand_runs)."""
     return RUN_SETTINGS[run]
+
+
+def run_resource(key):
+    """A training job's cluster resource `key` (mem_mb, runtime in minutes, gpu), from its run's
+    settings (mlp_cifar.runs.cluster_resources)."""
+    return lambda wildcards: cluster_resources(run_settings(wildcards.run))[key]
 
 
 def run_json(*runs):

@@ -43,7 +43,11 @@ rule plot_relu_variance:
         doc=rules.relu_variance.output[0],
         code=code("derivations/relu_variance.py", "plots.py"),
     output:
-        "results/figures/relu_variance_depth.svg",
+        report(
+            "results/figures/relu_variance_depth.svg",
+            caption="../report/relu_variance.rst",
+            category="Derivations",
+        ),
     log:
         "logs/figures/relu_variance_depth.log",
     conda:

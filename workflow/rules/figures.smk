@@ -7,7 +7,12 @@ rule plot_batch_losses:
         runs=["results/runs/{run}.json"],
         code=code("plots.py"),
     output:
-        "results/figures/{run}_batch_losses.svg",
+        report(
+            "results/figures/{run}_batch_losses.svg",
+            caption="../report/batch_losses.rst",
+            category="Training runs",
+            subcategory="{run}",
+        ),
     log:
         "logs/figures/{run}_batch_losses.log",
     conda:
@@ -21,7 +26,12 @@ rule plot_val_accuracy:
         runs=["results/runs/{run}.json"],
         code=code("plots.py"),
     output:
-        "results/figures/{run}_val_accuracy.svg",
+        report(
+            "results/figures/{run}_val_accuracy.svg",
+            caption="../report/val_accuracy.rst",
+            category="Training runs",
+            subcategory="{run}",
+        ),
     log:
         "logs/figures/{run}_val_accuracy.log",
     conda:
@@ -35,7 +45,11 @@ rule plot_backends_val_accuracy:
         runs=run_json(*BACKEND_PAIR or []),
         code=code("plots.py"),
     output:
-        "results/figures/compare/numpy_vs_torch_val_accuracy.svg",
+        report(
+            "results/figures/compare/numpy_vs_torch_val_accuracy.svg",
+            caption="../report/backends_val_accuracy.rst",
+            category="NumPy and PyTorch",
+        ),
     log:
         "logs/figures/numpy_vs_torch_val_accuracy.log",
     conda:
@@ -49,7 +63,11 @@ rule plot_backends_batch_losses:
         runs=run_json(*BACKEND_PAIR or []),
         code=code("plots.py"),
     output:
-        "results/figures/compare/numpy_vs_torch_batch_losses.svg",
+        report(
+            "results/figures/compare/numpy_vs_torch_batch_losses.svg",
+            caption="../report/backends_batch_losses.rst",
+            category="NumPy and PyTorch",
+        ),
     log:
         "logs/figures/numpy_vs_torch_batch_losses.log",
     conda:
@@ -63,7 +81,11 @@ rule plot_backends_loss_difference:
         runs=run_json(*BACKEND_PAIR or []),
         code=code("plots.py"),
     output:
-        "results/figures/compare/numpy_vs_torch_loss_difference.svg",
+        report(
+            "results/figures/compare/numpy_vs_torch_loss_difference.svg",
+            caption="../report/backends_loss_difference.rst",
+            category="NumPy and PyTorch",
+        ),
     log:
         "logs/figures/numpy_vs_torch_loss_difference.log",
     conda:
@@ -77,7 +99,11 @@ rule plot_seeds:
         runs=run_json(*[run for runs in SEED_GROUPS.values() for run in runs]),
         code=code("plots.py"),
     output:
-        "results/figures/compare/seeds_val_accuracy.svg",
+        report(
+            "results/figures/compare/seeds_val_accuracy.svg",
+            caption="../report/seeds.rst",
+            category="NumPy and PyTorch",
+        ),
     log:
         "logs/figures/seeds_val_accuracy.log",
     conda:

@@ -7,7 +7,11 @@ rule plot_schedule_illustration:
     input:
         code=code("plots.py", "runs.py", "schedules.py"),
     output:
-        "results/figures/schedules/schedules_illustration.svg",
+        report(
+            "results/figures/schedules/schedules_illustration.svg",
+            caption="../report/schedules_illustration.rst",
+            category="Learning-rate schedules",
+        ),
     log:
         "logs/figures/schedules_illustration.log",
     conda:
@@ -26,7 +30,11 @@ rule plot_schedules_val_accuracy:
         runs=run_json(*SCHEDULE_RUNS),
         code=code("plots.py", "runs.py", "schedules.py"),
     output:
-        "results/figures/schedules/schedules_val_accuracy.svg",
+        report(
+            "results/figures/schedules/schedules_val_accuracy.svg",
+            caption="../report/schedules_val_accuracy.rst",
+            category="Learning-rate schedules",
+        ),
     log:
         "logs/figures/schedules_val_accuracy.log",
     conda:

@@ -7,7 +7,11 @@ rule plot_sweep_accuracy:
         runs=run_json(*SWEEP_RUNS),
         code=code("plots.py", "runs.py"),
     output:
-        "results/figures/sweep/lr_sweep_accuracy.svg",
+        report(
+            "results/figures/sweep/lr_sweep_accuracy.svg",
+            caption="../report/sweep_accuracy.rst",
+            category="Learning-rate sweep",
+        ),
     log:
         "logs/figures/lr_sweep_accuracy.log",
     conda:
@@ -21,7 +25,11 @@ rule plot_sweep_epoch_losses:
         runs=run_json(*SWEEP_RUNS),
         code=code("plots.py", "runs.py"),
     output:
-        "results/figures/sweep/lr_sweep_epoch_losses.svg",
+        report(
+            "results/figures/sweep/lr_sweep_epoch_losses.svg",
+            caption="../report/sweep_epoch_losses.rst",
+            category="Learning-rate sweep",
+        ),
     log:
         "logs/figures/lr_sweep_epoch_losses.log",
     conda:
@@ -35,7 +43,11 @@ rule plot_sweep_batch_losses:
         runs=run_json(*SWEEP_RUNS),
         code=code("plots.py", "runs.py"),
     output:
-        "results/figures/sweep/lr_sweep_batch_losses.svg",
+        report(
+            "results/figures/sweep/lr_sweep_batch_losses.svg",
+            caption="../report/sweep_batch_losses.rst",
+            category="Learning-rate sweep",
+        ),
     log:
         "logs/figures/lr_sweep_batch_losses.log",
     conda:

