@@ -2,6 +2,8 @@
 import os
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
+
 # The package beside this Snakefile (Snakemake puts its directory first on sys.path).
 from mlp_cifar.runs import cluster_resources, schedule_runs, sweep_runs
 
@@ -151,7 +153,15 @@ def schedule_figures():
 
 
 def train_threads():
-    return config.get("train_threads") or workflow.cores
+    """Threads of a training job: config train_threads, else all of --cores. Cluster runs have no
+    --cores (Snakemake raises on asking); their profile sets the threads per rule (set-threads).
+    """
+    if config.get("train_threads"):
+        return config["train_threads"]
+    try:
+        return workflow.cores
+    except WorkflowError:
+        return 1
 
 
 def code(*modules):
