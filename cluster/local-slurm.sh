@@ -97,6 +97,13 @@ start() {
   fi
   write_conf
   export SLURM_CONF=$CONF
+  # Job steps (srun inside a batch job) look for the default /etc/slurm/slurm.conf, whatever
+  # SLURM_CONF says: point it at ours, unless a real configuration is there.
+  if [ -e /etc/slurm/slurm.conf ] && [ "$(readlink /etc/slurm/slurm.conf)" != "$CONF" ]; then
+    die "/etc/slurm/slurm.conf exists and is not ours; this script does not replace it"
+  fi
+  mkdir -p /etc/slurm
+  ln -sfn "$CONF" /etc/slurm/slurm.conf
   start_munge
   slurmctld -D -f "$CONF" >"$STATE/log/slurmctld.out" 2>&1 &
   echo $! >"$STATE/run/slurmctld.fg.pid"
@@ -127,6 +134,7 @@ stop() {
       echo "stopped $name ($pid)"
     fi
   done
+  if [ "$(readlink /etc/slurm/slurm.conf 2>/dev/null)" = "$CONF" ]; then rm -f /etc/slurm/slurm.conf; fi
 }
 
 status() {
