@@ -45,6 +45,7 @@ write_conf() {
   # All memory but 2 GB for the system; jobs ask for --mem and are scheduled against this.
   mem_mb=$(($(awk '/MemTotal/ {print int($2 / 1024)}' /proc/meminfo) - 2048))
   mkdir -p "$STATE"/{ctld,slurmd,log,run}
+  chown munge:munge "$STATE/log" "$STATE/run" 2>/dev/null || true  # munged writes its PID and log there
   cat >"$CONF" <<EOF
 # Written by cluster/local-slurm.sh: one node ($host), one partition, no accounting daemon.
 ClusterName=local
@@ -82,11 +83,19 @@ start_munge() {
   chown -R munge:munge /etc/munge /run/munge /var/lib/munge /var/log/munge 2>/dev/null || true
   chmod 0400 /etc/munge/munge.key
   chmod 0755 /run/munge
-  # --force: start even if a stale socket of an earlier run is left over.
-  su -s /bin/sh munge -c "munged --foreground --force" >"$STATE/log/munged.log" 2>&1 &
-  echo $! >"$STATE/run/munged.fg.pid"
-  for _ in $(seq 50); do munge -n </dev/null >/dev/null 2>&1 && return; sleep 0.2; done
-  die "munged did not come up; see $STATE/log/munged.log"
+  # As the munge user, in the foreground (no fork); --force: start even if a stale socket of an
+  # earlier run is left over. Its own PID file gives the PID to stop (runuser stays its parent).
+  rm -f "$STATE/run/munged.pid"
+  runuser -u munge -- munged --foreground --force --pid-file="$STATE/run/munged.pid" \
+    --log-file="$STATE/log/munged.log" >"$STATE/log/munged.out" 2>&1 &
+  for _ in $(seq 50); do
+    if [ -s "$STATE/run/munged.pid" ] && munge -n </dev/null >/dev/null 2>&1; then
+      cp "$STATE/run/munged.pid" "$STATE/run/munged.fg.pid"
+      return
+    fi
+    sleep 0.2
+  done
+  die "munged did not come up; see $STATE/log/munged.out and munged.log"
 }
 
 start() {
@@ -125,8 +134,6 @@ stop() {
   for name in slurmd slurmctld munged; do
     if [ -f "$STATE/run/$name.fg.pid" ]; then
       pid=$(cat "$STATE/run/$name.fg.pid")
-      # munged runs under su: stop the daemon itself, then su.
-      [ "$name" = munged ] && pkill -TERM -P "$pid" 2>/dev/null || true
       kill -TERM "$pid" 2>/dev/null || true
       for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
       kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
