@@ -47,8 +47,8 @@ def _epoch(value: int | None) -> str:
 def runs_table(metrics: dict) -> tuple[list[str], list[dict]]:
     """One row per training run: backend, seed, hidden layers, learning rate, epochs, best validation
     accuracy and its epoch, test accuracy, training time, diverged."""
-    columns = ["run", "backend", "seed", "hidden layers", "lr", "epochs", "best val. acc.", "best epoch",
-               "test acc.", "train s", "diverged"]
+    columns = ["run", "backend", "seed", "hidden layers", "lr", "epochs", "best val.", "at epoch", "test",
+               "train s", "diverged"]
     rows = []
     for name, m in metrics["runs"].items():
         hidden = "–".join(str(h) for h in m["hidden"]) or "none"

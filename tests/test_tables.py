@@ -33,10 +33,10 @@ def test_runs_table_rows():
     columns, rows = runs_table(METRICS)
     assert columns[0] == "run" and len(rows) == 2
     first = dict(zip(columns, rows[0]["cells"]))
-    assert first["best val. acc."] == "0.5000" and first["best epoch"] == "7" and first["test acc."] == "0.4995"
+    assert first["best val."] == "0.5000" and first["at epoch"] == "7" and first["test"] == "0.4995"
     assert first["hidden layers"] == "128" and first["lr"] == "0.1" and first["train s"] == "6.1"
     diverged = dict(zip(columns, rows[1]["cells"]))
-    assert rows[1]["diverged"] and diverged["diverged"] == "yes" and diverged["test acc."] == "–"
+    assert rows[1]["diverged"] and diverged["diverged"] == "yes" and diverged["test"] == "–"
 
 
 def test_sweep_table_flags_divergence_with_its_batch():
