@@ -147,7 +147,7 @@ stop() {
 status() {
   export SLURM_CONF=$CONF
   sinfo
-  squeue --states=all -o "%.8i %.9P %.40j %.8T %.10M %.6C %.8m %R"
+  squeue --states=all -o "%.6i %.9P %.45k %.10T %.8M %.5C %.8m %R"
 }
 
 sweep() {
