@@ -154,8 +154,11 @@ sweep() {
   export SLURM_CONF=$CONF
   [ -x "$SNAKEMAKE" ] || die "$SNAKEMAKE not found: run make install first"
   cd "$ROOT"
-  "$SNAKEMAKE" --profile workflow/profiles/slurm "${SWEEP_TARGETS[@]}" "$@"
+  local rc=0
+  "$SNAKEMAKE" --profile workflow/profiles/slurm "${SWEEP_TARGETS[@]}" "$@" || rc=$?
   status
+  [ "$rc" = 0 ] || echo "local-slurm: the sweep FAILED (snakemake exit status $rc)" >&2
+  return "$rc"
 }
 
 case "${1:-}" in
