@@ -178,6 +178,31 @@ def test_snakemake_report_has_every_marked_result_with_its_caption(built, tmp_pa
     assert "<strong>strong</strong>" in index  # a Jinja caption with its run wildcard filled in
 
 
+def test_slurm_profile_plans_training_jobs_with_cluster_resources(built):
+    """The SLURM profile (dry run: no cluster needed): each training job asks for memory, wall time
+    and GPUs from its run's settings (mlp_cifar.runs.cluster_resources); other jobs get the defaults."""
+    import importlib.util
+    import os
+
+    if importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
+        if os.environ.get("REQUIRE_SLURM_PLUGIN"):
+            pytest.fail("snakemake-executor-plugin-slurm not installed; .ci/run installs it (make install-slurm)")
+        pytest.skip("snakemake-executor-plugin-slurm not installed (make install-slurm)")
+    proc = snakemake(built, "--profile", "workflow/profiles/slurm", "--configfile",
+                     "workflow/profiles/smoke/experiment.yaml", "-n", "--forcerun", "train")
+    out = proc.stdout + proc.stderr
+    train = {}
+    for block in re.split(r"\n(?=rule \w+:)", out):  # one block per planned job
+        job = re.match(r"rule train:.*?wildcards: run=(\w+).*?resources: ([^\n]*)", block, flags=re.S)
+        if job:
+            train[job.group(1)] = dict(kv.split("=", 1) for kv in job.group(2).split(", "))
+    assert set(train) >= set(TRAIN_RUNS) | set(SWEEP_RUNS) | set(EXTRA_RUNS), sorted(train)
+    for run, res in train.items():
+        assert int(res["mem_mb"]) >= 2500 and int(res["runtime"]) >= 10 and res["gpu"] == "0", (run, res)
+    # The stronger MLP (two layers of 1024 units, ZCA whitening) asks for more memory.
+    assert int(train["strong"]["mem_mb"]) > int(train["numpy_default"]["mem_mb"]) + 1000
+
+
 @pytest.mark.parametrize("bad,key", [
     ("bogus_key: 1\n", "bogus_key"),
     ("defaults:\n  lr: -0.1\n", "lr"),
