@@ -95,7 +95,7 @@ def lr_text(lr: float) -> str:
 # --- Cluster resources (the train rule's `resources:`, used by the SLURM profile) -----------------
 # Measured on 2 CPU cores with the local archive (results/benchmarks/train_*.tsv): the default MLP
 # peaks at ~1.3 GB resident and trains an epoch in under 1 s; the strong run (2 x 1024 units, ZCA,
-# augmentation) peaks at ~STRONG_RSS_MB and takes ~7 s per epoch. Estimates are deliberately generous:
+# augmentation) peaks at ~2.1 GB and takes ~7 s per epoch. Estimates are deliberately generous:
 # a job that outgrows its request is killed by SLURM, one that asks too much only waits longer.
 BASE_MEM_MB = 2500  # data splits in float32 (~0.7 GB), the uint8 cache, Python, NumPy/PyTorch
 ZCA_MEM_MB = 1500  # covariance, eigenvectors and a whitened copy of the splits
@@ -114,9 +114,10 @@ def cluster_resources(settings: Mapping) -> dict:
     times 5 as margin, at least 10 minutes. GPUs: one for PyTorch runs that name ``device: cuda``
     (``auto`` runs wherever the job lands; NumPy runs never use one).
     """
+    millions = parameter_count(settings) / 1e6
     mem_mb = BASE_MEM_MB + (ZCA_MEM_MB if settings.get("zca") else 0)
-    mem_mb += 32 * parameter_count(settings) / 1e6  # weights, gradients, momentum (float64 at most), spare
-    seconds = settings["epochs"] * (2.0 * parameter_count(settings) / 1e6 + 1.0)
+    mem_mb += 32 * millions  # weights, gradients, momentum (float64 at most), spare
+    seconds = settings["epochs"] * (2.0 * millions + 1.0)
     runtime = max(10, int(5 * seconds / 60) + 1)
     gpu = 1 if settings.get("backend") == "torch" and settings.get("device") == "cuda" else 0
     return {"mem_mb": int(mem_mb), "runtime": runtime, "gpu": gpu}

@@ -13,6 +13,7 @@ from typing import Sequence
 from jinja2 import Environment
 
 from mlp_cifar.atomic import atomic_path
+from mlp_cifar.schedules import label as schedule_label
 
 _PAGE = Environment(autoescape=True).from_string(
     """<!DOCTYPE html>
@@ -42,6 +43,10 @@ def _acc(value: float | None) -> str:
 
 def _epoch(value: int | None) -> str:
     return "–" if value is None else str(value)
+
+
+# Columns of runs_table holding text rather than numbers (left-aligned in the report).
+RUNS_TEXT_COLUMNS = ("run", "backend", "hidden layers")
 
 
 def runs_table(metrics: dict) -> tuple[list[str], list[dict]]:
@@ -80,9 +85,8 @@ def schedules_table(metrics: dict) -> tuple[list[str], list[dict]]:
     columns = ["schedule", "lr first epoch", "lr last epoch", "best val. acc.", "best epoch", "test acc."]
     rows = []
     for s in metrics["schedules"]["runs"]:
-        params = ", ".join(f"{k}={v}" for k, v in s["spec"].items() if k != "name")
         rows.append({"diverged": s["diverged"], "cells": [
-            s["name"] + (f" ({params})" if params else ""), f"{s['lrs'][0]:.4g}" if s["lrs"] else "–",
+            schedule_label(s["spec"]), f"{s['lrs'][0]:.4g}" if s["lrs"] else "–",
             f"{s['lrs'][-1]:.4g}" if s["lrs"] else "–", _acc(s["best_val_accuracy"]),
             _epoch(s["best_epoch"]), _acc(s["test_accuracy"]),
         ]})

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Sequence
 
 import watchfiles
 
@@ -45,41 +44,33 @@ def snakemake_command(args: Sequence[str]) -> list[str]:
     return [sys.executable, "-m", "snakemake", *(args or ["--cores", "4"])]
 
 
-def build(root: Path, args: Sequence[str], log: Callable[[str], None] = print) -> int:
+def build(root: Path, args: Sequence[str]) -> int:
     """Run Snakemake once in ``root``; returns its exit status."""
     start = time.monotonic()
     status = subprocess.run(snakemake_command(args), cwd=root).returncode
     took = time.monotonic() - start
     if status == 0:
-        log(f"[watch] build finished in {took:.1f} s; report: {root / 'results/report/report.html'}")
+        print(f"[watch] build finished in {took:.1f} s; report: {root / 'results/report/report.html'}", flush=True)
     else:
-        log(f"[watch] build FAILED (exit status {status}) after {took:.1f} s; waiting for the next change")
+        print(f"[watch] build FAILED (exit status {status}) after {took:.1f} s; waiting for the next change",
+              flush=True)
     return status
 
 
-def watch(root: Path, args: Sequence[str], stop_event: threading.Event | None = None,
-          log: Callable[[str], None] = print, changes: Iterable | None = None) -> None:
-    """Build, then rebuild after every batch of relevant changes until ``stop_event`` is set."""
+def watch(root: Path, args: Sequence[str]) -> None:
+    """Build, then rebuild after every batch of relevant changes, until interrupted."""
     root = root.resolve()
     paths = watched_paths(root)
     if not paths:
         raise FileNotFoundError(f"nothing to watch in {root}: expected {', '.join(WATCHED)}")
-    build(root, args, log)
-    if changes is None:
-        changes = watchfiles.watch(
-            *paths,
-            watch_filter=lambda _change, path: is_relevant(path),
-            debounce=500,
-            stop_event=stop_event,
-            raise_interrupt=False,
-        )
-    log(f"[watch] watching {', '.join(p.name for p in paths)} in {root} (Ctrl-C to stop)")
+    build(root, args)
+    print(f"[watch] watching {', '.join(p.name for p in paths)} in {root} (Ctrl-C to stop)", flush=True)
+    changes = watchfiles.watch(*paths, watch_filter=lambda _change, path: is_relevant(path), debounce=500,
+                               raise_interrupt=False)
     for batch in changes:
         changed = sorted({str(Path(path).relative_to(root)) for _change, path in batch})
-        log(f"[watch] changed: {', '.join(changed)}")
-        build(root, args, log)
-        if stop_event is not None and stop_event.is_set():
-            break
+        print(f"[watch] changed: {', '.join(changed)}", flush=True)
+        build(root, args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

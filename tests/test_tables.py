@@ -50,7 +50,7 @@ def test_sweep_table_flags_divergence_with_its_batch():
 def test_schedules_table_shows_parameters_and_rates():
     columns, rows = schedules_table(METRICS)
     cells = dict(zip(columns, rows[0]["cells"]))
-    assert cells["schedule"] == "time_based (decay=0.5)"
+    assert cells["schedule"] == "time-based, k = 0.5"  # mlp_cifar.schedules.label
     assert cells["lr first epoch"] == "0.1" and cells["lr last epoch"] == "0.06667"
 
 

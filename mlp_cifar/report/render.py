@@ -36,7 +36,7 @@ from mlp_cifar.report.equations import make_filters, prefix_svg_ids
 from mlp_cifar.report.original import original
 from mlp_cifar.report.sweep import schedules_context, sweep_context
 from mlp_cifar.report.strong import strong_context
-from mlp_cifar.tables import runs_table
+from mlp_cifar.tables import RUNS_TEXT_COLUMNS, runs_table
 
 DEFAULT_MAIN_RUN = "numpy_default"
 DEFAULT_TITLE = "A multi-layer perceptron on CIFAR-10, reproduced"
@@ -441,7 +441,8 @@ def _all_runs(metrics: Mapping | None) -> dict | None:
     if not (metrics or {}).get("runs"):
         return None
     columns, rows = runs_table(metrics)
-    return {"columns": columns, "rows": rows, "text_columns": {0, 1, 3}}
+    return {"columns": columns, "rows": rows,
+            "text_columns": {i for i, c in enumerate(columns) if c in RUNS_TEXT_COLUMNS}}
 
 
 # ----------------------------------------------------------------------------- rendering
