@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+from mlp_cifar.formatting import lr_text  # noqa: F401  (re-exported: run names and labels)
+
 SWEEP_PREFIX = "sweep_lr_"
 SCHEDULE_PREFIX = "schedule_"
 
@@ -80,16 +82,6 @@ def schedule_runs(defaults: Mapping, schedules: Mapping) -> dict[str, dict]:
     backend = schedules.get("backend") or defaults["backend"]
     return {name: {**defaults, "backend": backend, "schedule": dict(spec)}
             for name, spec in zip(schedule_run_names(specs), specs)}
-
-
-def lr_text(lr: float) -> str:
-    """A learning rate as people write it: powers of ten below 0.01 or above 100 as '10⁻⁶', others as %g."""
-    from math import log10
-
-    exponent = log10(lr) if lr > 0 else None
-    if exponent is not None and abs(exponent - round(exponent)) < 1e-9 and not -2 <= round(exponent) <= 2:
-        return "10" + str(round(exponent)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
-    return f"{lr:g}"
 
 
 # --- Cluster resources (the train rule's `resources:`, used by the SLURM profile) -----------------

@@ -31,6 +31,7 @@ from markupsafe import Markup
 from mlp_cifar.atomic import atomic_path
 from mlp_cifar.data.archive import OFFICIAL_MD5
 from mlp_cifar.data.dataset import MEAN, STD
+from mlp_cifar.formatting import FILTERS
 from mlp_cifar.report.derivations import derivations_context
 from mlp_cifar.report.equations import make_filters, prefix_svg_ids
 from mlp_cifar.report.original import original
@@ -448,51 +449,6 @@ def _all_runs(metrics: Mapping | None) -> dict | None:
 # ----------------------------------------------------------------------------- rendering
 
 
-def _num(value, digits: int = 4) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    return f"{value:.{digits}f}"
-
-
-def _signed(value, digits: int = 4) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, int):
-        return f"{value:+d}" if value else "0"
-    text = f"{value:+.{digits}f}"
-    return text.replace("-", "−") if value < 0 else ("±" + text[1:] if float(text) == 0 else text)
-
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _sci(value, digits: int = 1) -> str:
-    """Scientific notation for print: 3.8e-16 -> '3.8 × 10⁻¹⁶'; exactly 1e-9 with digits=0 -> '10⁻⁹'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if value == 0:
-        return "0"
-    if isinstance(value, float) and math.isinf(value):
-        return "∞"
-    mantissa, exponent = f"{value:.{digits}e}".split("e")
-    power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
-    return power if mantissa in ("1", "1." + "0" * digits) and digits == 0 else f"{mantissa} × {power}"
-
-
-def _seconds(value) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.2f} s" if value < 100 else f"{value / 60:.1f} min"
-
-
-def _thousands(value) -> str:
-    return "—" if value is None else f"{value:,}"
-
-
-def _yesno(value) -> str:
-    return "unknown" if value is None else ("yes" if value else "no")
-
-
 def make_environment(templates_dir: str | os.PathLike) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
@@ -503,8 +459,7 @@ def make_environment(templates_dir: str | os.PathLike) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(make_filters())
-    env.filters.update({"num": _num, "signed": _signed, "seconds": _seconds, "thousands": _thousands,
-                        "yesno": _yesno, "sci": _sci})
+    env.filters.update(FILTERS)
     return env
 
 
