@@ -77,5 +77,13 @@ def power_text(value: float) -> str:
     return f"{value:g}"
 
 
+BACKEND_NAMES = {"numpy": "NumPy", "torch": "PyTorch"}
+
+
+def backend_name(backend) -> str:
+    """'NumPy' / 'PyTorch'; anything else (e.g. a list of backends) as it is."""
+    return BACKEND_NAMES.get(backend, backend) if isinstance(backend, str) else backend
+
+
 # The report's Jinja2 filters, by name.
 FILTERS = {"num": num, "signed": signed, "seconds": seconds, "thousands": thousands, "yesno": yesno, "sci": sci}

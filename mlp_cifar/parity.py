@@ -209,3 +209,18 @@ def parity_report(defaults: Mapping, n_train: int = 4096, data_seed: int = 0, th
         "passed": all(c["passed"] for c in cases),
         "versions": package_versions(),
     }
+
+
+def write_parity(defaults: dict, parity: dict, out: str, threads: int) -> dict:
+    """The workflow's parity job: the report above for `defaults`, written to ``out`` and summarised in the log."""
+    from mlp_cifar.atomic import write_json
+    from mlp_cifar.job import available_threads
+
+    doc = parity_report(defaults, n_train=parity["n_train"], data_seed=parity.get("data_seed", 0),
+                        threads=available_threads(threads))
+    write_json(out, doc)
+    for case in doc["cases"]:
+        print(f"batch_norm={case['batch_norm']}: {case['n_batches']} batches, max relative difference "
+              f"of batch losses {case['max_rel_loss_diff']:.2e}, of parameters {case['max_rel_param_diff']:.2e}"
+              f" -> {'pass' if case['passed'] else 'FAIL'} (threshold {doc['threshold']:g})")
+    return doc

@@ -341,3 +341,18 @@ def _train(cfg, splits, lr_at_epoch, progress) -> dict:
         "versions": package_versions(),
         "machine": machine(),
     }
+
+
+def train_run(cache: str, settings: dict, data: dict, out: str, threads: int) -> dict:
+    """The workflow's training job: train one configured run on the cached arrays, write its document."""
+    from mlp_cifar.atomic import write_json
+    from mlp_cifar.data.cache import load_cache
+    from mlp_cifar.data.dataset import make_splits
+    from mlp_cifar.job import available_threads
+
+    cfg = RunConfig(**settings, threads=available_threads(threads))
+    splits = make_splits(load_cache(cache), n_val=data["n_val"], split_seed=data["split_seed"], dtype=cfg.dtype)
+    doc = train(cfg, splits)
+    doc["data"]["split_seed"] = data["split_seed"]
+    write_json(out, doc)
+    return doc

@@ -1,4 +1,5 @@
-from mlp_cifar.pipeline import logged, obtain_official_archive
+from mlp_cifar.data.archive import download_archive
+from mlp_cifar.job import logged
 
 with logged(snakemake.log[0]):
-    obtain_official_archive(snakemake.output[0])
+    download_archive(snakemake.output[0])

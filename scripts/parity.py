@@ -1,4 +1,5 @@
-from mlp_cifar.pipeline import logged, parity_check
+from mlp_cifar.job import logged
+from mlp_cifar.parity import write_parity
 
 with logged(snakemake.log[0]):
-    parity_check(dict(snakemake.params.defaults), dict(snakemake.params.parity), snakemake.output[0], snakemake.threads)
+    write_parity(dict(snakemake.params.defaults), dict(snakemake.params.parity), snakemake.output[0], snakemake.threads)

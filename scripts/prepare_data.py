@@ -1,4 +1,5 @@
-from mlp_cifar.pipeline import logged, prepare_data
+from mlp_cifar.data.prepare import prepare_data
+from mlp_cifar.job import logged
 
 with logged(snakemake.log[0]):
     prepare_data(snakemake.params.archive, snakemake.output.cache, snakemake.output.info)

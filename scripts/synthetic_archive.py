@@ -1,5 +1,5 @@
 from mlp_cifar.data.synthetic import write_synthetic_archive
-from mlp_cifar.pipeline import logged
+from mlp_cifar.job import logged
 
 with logged(snakemake.log[0]):
     write_synthetic_archive(snakemake.output[0], seed=0)

@@ -1,4 +1,4 @@
-from mlp_cifar.pipeline import logged, read_json
+from mlp_cifar.job import logged, read_json
 from mlp_cifar.tables import write_table
 
 with logged(snakemake.log[0]):

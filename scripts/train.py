@@ -1,4 +1,5 @@
-from mlp_cifar.pipeline import logged, train_run
+from mlp_cifar.job import logged
+from mlp_cifar.training import train_run
 
 with logged(snakemake.log[0]):
     train_run(

@@ -20,6 +20,8 @@ from mlp_cifar.derivations import identities, relu_variance
 from mlp_cifar.derivations.checks import check_gradient, relu_moment, sigma
 from mlp_cifar.derivations.code import code_checks
 from mlp_cifar.numpy_net import modules
+from mlp_cifar.plots.relu_variance import plot_relu_variance
+from mlp_cifar.report.context import Figures
 from mlp_cifar.report.derivations import derivations_context
 from mlp_cifar.report.render import make_environment
 
@@ -201,7 +203,7 @@ def test_he_keeps_the_variance_and_other_scales_do_not(experiments):
 
 def test_depth_figure_draws_every_curve(experiments, tmp_path):
     out = tmp_path / "depth.svg"
-    relu_variance.plot_depth_variance(experiments, out)
+    plot_relu_variance({"relu_variance": experiments}, out)
     root = ET.parse(out).getroot()
     gids = {g.get("id") for g in root.iter("{http://www.w3.org/2000/svg}g")}
     for key in experiments["depth"]["curves"]:
@@ -211,8 +213,10 @@ def test_depth_figure_draws_every_curve(experiments, tmp_path):
 # ----------------------------------------------------------------------------- report section
 
 
-def render_section(context: dict) -> str:
-    return make_environment(TEMPLATES).get_template("sections/derivations.html.j2").render(derivations=context)
+def render_section(context: dict, figures: dict | None = None) -> str:
+    figure = Figures(figures or {})
+    return make_environment(TEMPLATES).get_template("sections/derivations.html.j2").render(
+        derivations=context, figure=figure, has_figure=figure.has)
 
 
 def result_block(html: str, key: str) -> str:
@@ -224,8 +228,8 @@ def result_block(html: str, key: str) -> str:
 
 def test_section_shows_every_equation_and_a_verified_badge_per_result(doc, experiments, tmp_path):
     figure = tmp_path / "depth.svg"
-    relu_variance.plot_depth_variance(experiments, figure)
-    html = render_section(derivations_context(doc, experiments, figure))
+    plot_relu_variance({"relu_variance": experiments}, figure)
+    html = render_section(derivations_context(doc, experiments), {("relu_variance_depth", None): figure})
     for q in (1, 2, 5):
         assert f'id="derivations-q{q}"' in html
     rows = result_rows(doc)

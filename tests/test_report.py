@@ -16,10 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlp_cifar import plots
+from mlp_cifar.plots import runs as run_plots
 from mlp_cifar.data.dataset import CifarSplits, Split
-from mlp_cifar.report import build_context, latex_svg, original, prefix_svg_ids, render_html, render_report
-from mlp_cifar.report.render import ReportError, external_references, inline_svg
+from mlp_cifar.report.context import build_context
+from mlp_cifar.report.equations import latex_svg, prefix_svg_ids
+from mlp_cifar.report.errors import ReportError
+from mlp_cifar.report.original import original
+from mlp_cifar.report.render import external_references, render_html, render_report
+from mlp_cifar.report.svg import inline_svg
 from mlp_cifar.training import RunConfig, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,9 +61,10 @@ def runs() -> dict[str, dict]:
 def figures(runs, tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("figures")
     paths = {"batch_losses": out / "batch_losses.svg", "val_accuracy": out / "val_accuracy.svg"}
-    figs = {"batch_losses": plots.plot_batch_losses(runs, paths["batch_losses"]),
-            "val_accuracy": plots.plot_val_accuracy(runs, paths["val_accuracy"])}
-    return {"paths": paths, "figs": figs}
+    run_plots.plot_batch_losses(runs, paths["batch_losses"])
+    run_plots.plot_val_accuracy(runs, paths["val_accuracy"])
+    # As the report rule gives them: (declared key, run) -> file (mlp_cifar.figures).
+    return {"paths": paths, "by_key": {(key, "numpy_default"): path for key, path in paths.items()}}
 
 
 def metrics_of(runs):
@@ -80,7 +85,7 @@ def provenance_of(runs, config):
 @pytest.fixture(scope="module")
 def context(runs, figures):
     config = {"runs": {"numpy_default": {"hidden": [16], "epochs": 2}}, "threads": 2}
-    return build_context(runs, metrics_of(runs), figures["paths"], config, provenance_of(runs, config))
+    return build_context(runs, metrics_of(runs), figures["by_key"], config, provenance_of(runs, config))
 
 
 @pytest.fixture(scope="module")
@@ -94,12 +99,6 @@ def rendered(context, tmp_path_factory):
 # ----------------------------------------------------------------------------- figures
 
 
-def line(fig, gid):
-    matches = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_gid() == gid]
-    assert len(matches) == 1, f"expected one line with gid {gid}"
-    return matches[0]
-
-
 def svg_group(path: Path, gid: str) -> ET.Element:
     root = ET.parse(path).getroot()
     groups = [g for g in root.iter(f"{SVG}g") if g.get("id") == gid]
@@ -107,37 +106,50 @@ def svg_group(path: Path, gid: str) -> ET.Element:
     return groups[0]
 
 
+def svg_points(path: Path, gid: str) -> list[tuple[float, float]]:
+    """The vertices (SVG coordinates) of the line drawn in the group ``gid``."""
+    drawn = next(el for el in svg_group(path, gid) if el.tag == f"{SVG}path")
+    return [(float(x), float(y)) for x, y in re.findall(r"[ML] (-?[\d.]+) (-?[\d.]+)", drawn.get("d"))]
+
+
+def svg_markers(path: Path, gid: str) -> list[tuple[float, float]]:
+    """The positions (SVG coordinates) of the markers drawn in the group ``gid``."""
+    return [(float(u.get("x")), float(u.get("y"))) for u in svg_group(path, gid).iter(f"{SVG}use")]
+
+
 def test_val_accuracy_figure_plots_the_documents(runs, figures):
-    fig, path = figures["figs"]["val_accuracy"], figures["paths"]["val_accuracy"]
+    path = figures["paths"]["val_accuracy"]
     for name, doc in runs.items():
         epochs = [e["epoch"] for e in doc["epochs"]]
-        val = line(fig, f"val_accuracy_{name}")
-        np.testing.assert_array_equal(val.get_xdata(), epochs)
-        np.testing.assert_allclose(val.get_ydata(), [e["val_accuracy"] for e in doc["epochs"]])
-        np.testing.assert_allclose(line(fig, f"train_accuracy_{name}").get_ydata(),
-                                   [e["train_accuracy"] for e in doc["epochs"]])
-        best = line(fig, f"best_epoch_{name}")
-        assert list(best.get_xdata()) == [doc["best_epoch"]]
-        assert list(best.get_ydata()) == [doc["best_val_accuracy"]]
-        # In the SVG file itself: one marker per epoch on the validation line.
-        markers = svg_group(path, f"val_accuracy_{name}").findall(f".//{SVG}use")
+        s = run_plots.val_accuracy_series(doc)
+        np.testing.assert_array_equal(s["epoch"], epochs)
+        np.testing.assert_allclose(s["val_accuracy"], [e["val_accuracy"] for e in doc["epochs"]])
+        np.testing.assert_allclose(s["train_accuracy"], [e["train_accuracy"] for e in doc["epochs"]])
+        assert (s["best_epoch"], s["best_val_accuracy"]) == (doc["best_epoch"], doc["best_val_accuracy"])
+        # In the SVG file itself: one marker per epoch on the validation line, one vertex per epoch on the
+        # training line, and the ring on the marker of the best epoch.
+        markers = svg_markers(path, f"val_accuracy_{name}")
         assert len(markers) == len(epochs)
+        assert len(svg_points(path, f"train_accuracy_{name}")) == len(epochs)
+        (ring,) = svg_markers(path, f"best_epoch_{name}")
+        assert ring == pytest.approx(markers[doc["best_epoch"] - 1], abs=1e-3)
     assert len(runs["numpy_default"]["epochs"]) != len(runs["numpy_other"]["epochs"])  # the check can tell runs apart
 
 
 def test_batch_loss_figure_plots_every_batch(runs, figures):
-    fig, path = figures["figs"]["batch_losses"], figures["paths"]["batch_losses"]
+    path = figures["paths"]["batch_losses"]
     for name, doc in runs.items():
-        raw = line(fig, f"batch_loss_raw_{name}")
+        s = run_plots.batch_loss_series(doc)
         n = len(doc["batch_losses"])
         assert n == doc["batches_per_epoch"] * len(doc["epochs"])
-        np.testing.assert_allclose(raw.get_ydata(), doc["batch_losses"])
-        np.testing.assert_allclose(raw.get_xdata(), (np.arange(n) + 1) / doc["batches_per_epoch"])
-        smooth = line(fig, f"batch_loss_smooth_{name}")
-        window = plots.moving_average_window(doc["batches_per_epoch"], n)
-        assert len(smooth.get_ydata()) == n - window + 1
-        np.testing.assert_allclose(smooth.get_ydata()[0], np.mean(doc["batch_losses"][:window]))
-        svg_group(path, f"batch_loss_raw_{name}")
+        np.testing.assert_allclose(s["loss"], doc["batch_losses"])
+        np.testing.assert_allclose(s["x"], (np.arange(n) + 1) / doc["batches_per_epoch"])
+        window = run_plots.moving_average_window(doc["batches_per_epoch"], n)
+        assert s["window"] == window and len(s["smooth"]) == n - window + 1
+        np.testing.assert_allclose(s["smooth"][0], np.mean(doc["batch_losses"][:window]))
+        # In the SVG file itself: a vertex per batch on the raw line, one per window position on the smooth one.
+        assert len(svg_points(path, f"batch_loss_raw_{name}")) == n
+        assert len(svg_points(path, f"batch_loss_smooth_{name}")) == n - window + 1
 
 
 def test_diverged_run_is_marked_where_the_loss_stopped(runs, tmp_path):
@@ -146,15 +158,19 @@ def test_diverged_run_is_marked_where_the_loss_stopped(runs, tmp_path):
     doc["batch_losses"] = doc["batch_losses"][: bpe + 3] + [None]
     doc["epochs"] = doc["epochs"][:1]
     doc["diverged"], doc["diverged_at"] = True, {"epoch": 2, "batch": 4}
-    series = plots.batch_loss_series(doc)
+    series = run_plots.batch_loss_series(doc)
     assert series["diverged_x"] == pytest.approx((bpe + 4) / bpe)
-    fig = plots.plot_batch_losses({"bad": doc, "good": runs["numpy_other"]}, tmp_path / "loss.svg")
-    assert line(fig, "batch_loss_diverged_bad").get_xdata()[0] == pytest.approx((bpe + 4) / bpe)
-    assert not [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_gid() == "batch_loss_diverged_good"]
+    out = tmp_path / "loss.svg"
+    run_plots.plot_batch_losses({"bad": doc, "good": runs["numpy_other"]}, out)
+    raw = svg_points(out, "batch_loss_raw_bad")  # the bpe + 3 finite batches, equally spaced
+    assert len(raw) == bpe + 3
+    ((cross_x, _),) = svg_markers(out, "batch_loss_diverged_bad")
+    assert cross_x == pytest.approx(2 * raw[-1][0] - raw[-2][0], abs=1e-3)  # one batch on: the first non-finite
+    assert "batch_loss_diverged_good" not in {g.get("id") for g in ET.parse(out).getroot().iter(f"{SVG}g")}
 
 
 def test_figures_are_reproducible(runs, figures, tmp_path):
-    plots.plot_val_accuracy(runs, tmp_path / "again.svg")
+    run_plots.plot_val_accuracy(runs, tmp_path / "again.svg")
     assert (tmp_path / "again.svg").read_bytes() == figures["paths"]["val_accuracy"].read_bytes()
 
 
@@ -264,7 +280,7 @@ def test_rendering_is_deterministic(context, rendered):
 
 
 def test_failed_render_leaves_no_file(context, tmp_path):
-    broken = {k: v for k, v in context.items() if k != "figures"}
+    broken = {k: v for k, v in context.items() if k != "figure"}
     with pytest.raises(Exception):
         render_report(broken, TEMPLATES, tmp_path / "report.html", tmp_path / "report.pdf")
     assert list(tmp_path.iterdir()) == []
@@ -272,7 +288,7 @@ def test_failed_render_leaves_no_file(context, tmp_path):
 
 def test_missing_main_run_is_an_error(runs, figures):
     with pytest.raises(ReportError, match="main run"):
-        build_context(runs, metrics_of(runs), figures["paths"], {}, {}, main_run="torch_default")
+        build_context(runs, metrics_of(runs), figures["by_key"], {}, {}, main_run="torch_default")
 
 
 def test_external_references_are_detected():
@@ -313,21 +329,20 @@ def twin_rendered(twin_runs, parity_doc, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("twin")
     pair = {name: twin_runs[name] for name in ("numpy_default", "torch_default")}
-    groups = {"numpy": {n: d for n, d in twin_runs.items() if n.startswith("numpy")},
-              "torch": {n: d for n, d in twin_runs.items() if n.startswith("torch")}}
+    groups = {"numpy": [n for n in twin_runs if n.startswith("numpy")],
+              "torch": [n for n in twin_runs if n.startswith("torch")]}
     paths = {}
     for name in pair:
-        for kind, plot in (("batch_losses", plots.plot_batch_losses), ("val_accuracy", plots.plot_val_accuracy)):
-            paths[f"{name}_{kind}"] = out / f"{name}_{kind}.svg"
-            plot({name: twin_runs[name]}, paths[f"{name}_{kind}"])
-    for kind in ("batch_losses", "val_accuracy"):  # the main run's figures, as the workflow keys them
-        paths[kind] = paths[f"numpy_default_{kind}"]
-    for kind, plot in (("batch_losses", plots.plot_batch_losses), ("val_accuracy", plots.plot_val_accuracy),
-                       ("loss_difference", plots.plot_loss_difference)):
-        paths[f"numpy_vs_torch_{kind}"] = out / f"numpy_vs_torch_{kind}.svg"
-        plot(pair, paths[f"numpy_vs_torch_{kind}"])
-    paths["seeds_val_accuracy"] = out / "seeds.svg"
-    plots.plot_seed_bands(groups, paths["seeds_val_accuracy"])
+        for kind, plot in (("batch_losses", run_plots.plot_batch_losses),
+                           ("val_accuracy", run_plots.plot_val_accuracy)):
+            paths[(kind, name)] = out / f"{name}_{kind}.svg"
+            plot({name: twin_runs[name]}, paths[(kind, name)])
+    for kind, plot in (("batch_losses", run_plots.plot_batch_losses), ("val_accuracy", run_plots.plot_val_accuracy),
+                       ("loss_difference", run_plots.plot_loss_difference)):
+        paths[(f"backends_{kind}", None)] = out / f"numpy_vs_torch_{kind}.svg"
+        plot(pair, paths[(f"backends_{kind}", None)])
+    paths[("seeds_val_accuracy", None)] = out / "seeds.svg"
+    run_plots.plot_seed_bands(twin_runs, paths[("seeds_val_accuracy", None)], groups)
     metrics = collect_metrics(twin_runs, {g: list(d) for g, d in groups.items()}, list(pair))
     config = {"repeats": {"backends": ["numpy", "torch"], "seeds": [42, 43]}}
     context = build_context(twin_runs, metrics, paths, config, provenance_of(twin_runs, config), parity=parity_doc)
@@ -393,7 +408,7 @@ def test_a_failed_parity_check_shows_fail(twin_runs, parity_doc, twin_rendered):
     bad = json.loads(json.dumps(parity_doc))
     bad["cases"][1]["max_rel_loss_diff"], bad["cases"][1]["passed"], bad["passed"] = 3e-6, False, False
     context = dict(twin_rendered["context"])
-    from mlp_cifar.report.render import parity_context
+    from mlp_cifar.report.parity import parity_context
 
     context["parity"] = parity_context(bad)
     html = render_html(context, TEMPLATES)

@@ -11,9 +11,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from mlp_cifar import plots
+from mlp_cifar.plots import schedules as schedule_plots, sweep as sweep_plots
 from mlp_cifar.metrics import collect_metrics, schedule_metrics, sweep_metrics
-from mlp_cifar.report.sweep import MARGIN, batch_norm_comparison, schedules_context, setting_facts, sweep_context
+from mlp_cifar.report.schedules import schedules_context
+from mlp_cifar.report.sweep import (MARGIN, batch_norm_comparison, lr_list, setting_facts,
+                                    sweep_context)
 from mlp_cifar.runs import (lr_text, number_token, schedule_run_names, schedule_runs, sweep_run_name,
                             sweep_runs)
 from workflow_helpers import copy_workflow, planned_jobs, snakemake
@@ -199,6 +201,10 @@ def test_setting_facts_without_batch_norm():
     assert lrs(f["near_chance"]) == [1e-6, 1e-5]  # below chance + MARGIN = 0.15
     assert lrs(f["diverged"]) == [10.0, 100.0]
     assert f["smallest_diverged"] == 10.0 and f["all_larger_diverged"] is True
+    # what the sentences turn on
+    assert lrs(f["slow"]) == [1e-6, 1e-5] and f["several_too_small"] is True and f["several_too_large"] is False
+    assert f["diverged_from_smallest_up"] is True and f["diverged_after_epochs"] == []
+    assert f["larger_rate_trained"] is True  # 1.0 trained, above the best 0.1
 
 
 def test_setting_facts_with_batch_norm_and_a_diverging_rate_in_between():
@@ -209,12 +215,14 @@ def test_setting_facts_with_batch_norm_and_a_diverging_rate_in_between():
     gap = [point(0.1, 0.5), point(1.0, None, diverged=True), point(10.0, 0.2)]
     g = setting_facts(gap, chance=0.1)
     assert g["smallest_diverged"] == 1.0 and g["all_larger_diverged"] is False
+    assert g["diverged_from_smallest_up"] is False and g["slow"] == []
 
 
 def test_setting_facts_when_everything_diverged_or_on_a_tie():
     f = setting_facts([point(10.0, None, diverged=True), point(1.0, 0.3, diverged=True)], chance=0.1)
     assert f["best"] is None and f["too_small"] == [] and f["too_large"] == [] and f["near_best_range"] is None
     assert f["smallest_diverged"] == 1.0 and f["all_larger_diverged"] is True
+    assert lrs(f["diverged_after_epochs"]) == [1.0] and f["larger_rate_trained"] is False and f["slow"] == []
     tie = setting_facts([point(1.0, 0.5), point(0.1, 0.5)], chance=0.1)
     assert tie["best"]["lr"] == 0.1  # the smaller rate on a tie
 
@@ -223,6 +231,12 @@ def test_batch_norm_comparison():
     c = batch_norm_comparison(setting_facts(PLAIN, 0.1), setting_facts(BN, 0.1))
     assert [s["lr"] for s in c["bn_survives"]] == [10.0, 100.0] and c["bn_survives_all"] is True
     assert c["bn_survives"][0]["bn"]["best_val_accuracy"] == 0.40
+    assert [s["near_chance"] for s in c["bn_survives"]] == [False, True]  # 0.10 < chance + MARGIN
+    assert [s["lr"] for s in c["bn_survives_poor"]] == [10.0, 100.0]  # more than MARGIN below 0.52
+    assert c["bn_survives_huge_loss"] == [] and c["both_best"] is True
+    huge = [point(10.0, 0.40, True, max_batch_loss=5e3), *BN[-1:]]
+    assert [s["lr"] for s in batch_norm_comparison(setting_facts(PLAIN, 0.1), setting_facts(huge, 0.1))[
+        "bn_survives_huge_loss"]] == [10.0]
     assert c["best_diff"] == pytest.approx(0.02)
     assert c["wider_range"] is True  # 0.01..1 with batch norm against 0.01..0.1 without
 
@@ -239,6 +253,31 @@ def test_sweep_context_rows_and_texts():
     assert sweep_context(None) is None and sweep_context({"points": []}) is None
     single = sweep_context({"backend": "numpy", "points": PLAIN[:3]})
     assert single["settings"] == [False] and single["comparison"] is None
+    assert single["both_settings"] is False and single["single_setting"] is False and single["backend_name"] == "NumPy"
+
+
+def test_sweep_context_hands_the_template_ready_values():
+    points = [{**p, "first_epoch_train_loss": 2.0} for p in PLAIN] + BN
+    ctx = sweep_context({"backend": "torch", "points": points})
+    assert ctx["backend_name"] == "PyTorch" and ctx["both_settings"] is True and ctx["single_setting"] is None
+    assert (ctx["n_lrs"], ctx["lr_min_text"], ctx["lr_max_text"], ctx["margin_points"]) == (9, "10⁻⁶", "100", 5)
+    assert ctx["any_too_small"] is True and ctx["any_too_large_or_diverged"] is True
+    best = [(row["lr"], bn) for row in ctx["rows"] for bn, cell in zip(ctx["settings"], row["cells"])
+            if cell["is_best"]]
+    assert best == [(0.1, False), (0.1, True)]
+    f = ctx["facts"][False]
+    assert f["too_small_lrs_text"] == "10⁻⁶, 10⁻⁵, 10⁻⁴ and 10⁻³" and f["slow_lrs_text"] == "10⁻⁶ and 10⁻⁵"
+    assert f["diverged_lrs_text"] == "10 and 100" and f["too_large_lrs_text"] == "1"
+    assert f["slow"][0]["train_loss_change_percent"] == pytest.approx(0.0)  # 2.0 in the first epoch and the last
+    assert f["diverged"][0]["epochs_completed_text"] == "0 epochs"
+    assert ctx["facts"][True]["slow"][0]["train_loss_change_percent"] is None  # no first-epoch loss given
+    c = ctx["comparison"]
+    assert c["bn_survives_lrs_text"] == "10 and 100" and c["bn_survives_poor_lrs_text"] == "10 and 100"
+
+
+def test_lr_list():
+    assert [lr_list([{"lr": x} for x in lrs_]) for lrs_ in ([], [1e-6], [1e-6, 0.1], [1e-6, 0.01, 0.1])] == \
+        ["", "10⁻⁶", "10⁻⁶ and 0.1", "10⁻⁶, 0.01 and 0.1"]
 
 
 def schedule_row(name, spec, best, test, final_loss, late, lrs_=(0.1, 0.05)):
@@ -263,12 +302,23 @@ def test_schedules_context_reads_gains_against_the_seed_noise():
     assert rows["time_based"]["val_diff"] == pytest.approx(0.015) and rows["time_based"]["is_best"]
     assert rows["constant"]["val_diff"] is None and rows["cosine"]["last_lr"] == 0.0
     assert rows["time_based"]["label"] == "time-based, k = 0.5" and rows["time_based"]["parameters"] == "k = 0.5"
+    # the schedule's own formula and parameters (mlp_cifar.schedules), with the run's epochs for the cosine
+    assert rows["time_based"]["tex"] == r"\eta_t = \frac{\eta_0}{1 + k t}" and rows["constant"]["parameters"] == ""
+    assert rows["cosine"]["label"] == "cosine to 0" and rows["cosine"]["parameters"] == r"T = 2,\ \eta_{\min} = 0"
+    assert [r["last_lr_text"] for r in ctx["rows"]] == ["0.1", "0.05", "0"]
+    assert ctx["n_schedules"] == 3 and ctx["backend_name"] == "NumPy"
+    assert f["gain_positive"] is True and f["several_decayed"] is True and f["all_decayed_better"] is True
+    assert f["all_decayed_lower_loss"] is True and f["decayed_loss_one_value"] is False
+    assert f["all_decayed_steadier"] is False and f["change_comparable"] is True
+    assert f["decayed_change_range"] == (0.004, 0.012) and f["decayed_change_one_value"] is False
+    assert [(i["k_text"], i["factor_text"]) for i in ctx["illustration"]] == [("0.5", "1.5"), ("2", "3")]
     # lr0 / (1 + k (epochs - 1)) at the last of the 2 epochs
     assert [i["last_lr"] for i in ctx["illustration"]] == pytest.approx([0.1 / 1.5, 0.1 / 3])
     # Within twice the noise, or with no noise estimate, no gain is claimed.
     assert schedules_context({"runs": runs}, {"numpy": {"best_val_accuracy": {"std": 0.01, "n": 3}}})[
         "facts"]["gain_exceeds_noise"] is False
     assert schedules_context({"runs": runs})["facts"]["gain_exceeds_noise"] is None
+    assert schedules_context({"runs": runs[1:]})["facts"]["best_decayed"] is None  # no constant: no discussion
     assert schedules_context(None) is None
 
 
@@ -280,15 +330,15 @@ def svg_ids(path):
 
 
 def test_sweep_figures_mark_every_diverged_run(sweep_docs, tmp_path):
-    series = plots.sweep_accuracy_series(sweep_docs)
+    series = sweep_plots.sweep_accuracy_series(sweep_docs)
     assert list(series) == [False, True]
     assert list(series[False]["lr"]) == [1e-6, 0.1, 1.0, 100.0]
     assert list(series[False]["diverged"]) == [False, False, True, True]
     assert math.isnan(series[False]["best_val_accuracy"][3]) and series[False]["best_val_accuracy"][2] == 0.30
     diverged = [name for name, d in sweep_docs.items() if d["diverged"]]
-    plots.plot_sweep_accuracy(sweep_docs, tmp_path / "acc.svg")
-    plots.plot_sweep_epoch_losses(sweep_docs, tmp_path / "epoch.svg")
-    plots.plot_sweep_batch_losses(sweep_docs, tmp_path / "batch.svg")
+    sweep_plots.plot_sweep_accuracy(sweep_docs, tmp_path / "acc.svg")
+    sweep_plots.plot_sweep_epoch_losses(sweep_docs, tmp_path / "epoch.svg")
+    sweep_plots.plot_sweep_batch_losses(sweep_docs, tmp_path / "batch.svg")
     ids = {kind: svg_ids(tmp_path / f"{kind}.svg") for kind in ("acc", "epoch", "batch")}
     for name in diverged:
         assert f"sweep_diverged_{name}" in ids["acc"]
@@ -297,23 +347,27 @@ def test_sweep_figures_mark_every_diverged_run(sweep_docs, tmp_path):
     for name in set(sweep_docs) - set(diverged):
         assert f"sweep_diverged_{name}" not in ids["acc"]
     assert "sweep_before_divergence_plain" in ids["acc"]  # lr 1 completed an epoch before diverging
-    plots.plot_sweep_batch_losses(sweep_docs, tmp_path / "again.svg")
+    sweep_plots.plot_sweep_batch_losses(sweep_docs, tmp_path / "again.svg")
     assert (tmp_path / "batch.svg").read_bytes() == (tmp_path / "again.svg").read_bytes()  # reproducible
 
 
 def test_schedule_figures(tmp_path):
     specs = [{"name": "constant"}, {"name": "time_based", "decay": 0.5}, {"name": "step", "step_size": 3,
                                                                          "gamma": 0.5}]
-    s = plots.schedule_illustration_series(0.1, 10, [0.0, 0.5, 2.0], specs)
+    s = schedule_plots.schedule_illustration_series(0.1, 10, [0.0, 0.5, 2.0], specs)
     assert s["time_based"][0.5] == pytest.approx([0.1 / (1 + 0.5 * t) for t in range(10)])
     assert s["compared"]["step, ×0.5 every 3 epochs"][:4] == pytest.approx([0.1, 0.1, 0.1, 0.05])
-    plots.plot_schedule_illustration(0.1, 10, [0.5, 2.0], specs, tmp_path / "ill.svg")
+    schedule_plots.plot_schedule_illustration({}, tmp_path / "ill.svg", lr0=0.1, epochs=10, decays=[0.5, 2.0],
+                                              compare=specs)
     ids = svg_ids(tmp_path / "ill.svg")
     assert {"illustration_time_based_0", "illustration_time_based_0-5", "illustration_time_based_2"} <= ids
-    docs = {"constant": fake_doc(0.1, False, [0.4, 0.45]), "cosine": fake_doc(0.1, False, [0.41, 0.46])}
-    plots.plot_val_accuracy(docs, tmp_path / "val.svg", train_accuracy=False)
+    docs = {"schedule_constant": fake_doc(0.1, False, [0.4, 0.45], schedule={"name": "constant"}),
+            "schedule_cosine": fake_doc(0.1, False, [0.41, 0.46], schedule={"name": "cosine"})}
+    schedule_plots.plot_schedules_val_accuracy(docs, tmp_path / "val.svg")  # labelled by schedule, not run name
     ids = svg_ids(tmp_path / "val.svg")
-    assert "val_accuracy_constant" in ids and not any(i.startswith("train_accuracy_") for i in ids)
+    assert "val_accuracy_constant" in ids and not any(i.startswith("val_accuracy_schedule_") for i in ids)
+    assert sum(i.startswith("val_accuracy_") for i in ids) == 2
+    assert not any(i.startswith("train_accuracy_") for i in ids)
 
 
 # ----------------------------------------------------------------------------- through Snakemake (smoke profile)

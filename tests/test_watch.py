@@ -20,8 +20,8 @@ from mlp_cifar.watch import is_relevant, snakemake_command
     [
         ("report/templates/report.html.j2", True),
         ("config.yaml", True),
-        ("mlp_cifar/plots.py", True),
-        ("mlp_cifar/__pycache__/plots.cpython-311.pyc", False),
+        ("mlp_cifar/plots/runs.py", True),
+        ("mlp_cifar/plots/__pycache__/runs.cpython-311.pyc", False),
         ("report/templates/.report.html.j2.swp", False),
         ("report/templates/report.html.j2~", False),
         ("workflow/rules/.#train.smk", False),

@@ -1,7 +1,8 @@
 """Empirical companions of question 5: E[ReLU(f)^2] by Monte Carlo, and the variance through a deep ReLU network.
 
-    doc = run_experiments()                    # JSON-ready: Monte Carlo table + per-layer variances
-    plot_depth_variance(doc, "depth.svg")      # the figure, in the style of mlp_cifar.plots
+    doc = run_experiments()    # JSON-ready: Monte Carlo table + per-layer variances
+
+The figure is drawn from that document by ``mlp_cifar.plots.relu_variance.plot_relu_variance``.
 
 The exact values are the ones SymPy proves in ``identities`` (in units of
 sigma^2): 1/2 for every symmetric law, 2/e for the shifted exponential; the
@@ -11,9 +12,8 @@ tests check that the two agree.
 from __future__ import annotations
 
 import math
-import os
 import time
-from typing import Callable, Mapping
+from typing import Callable
 
 import numpy as np
 
@@ -137,53 +137,3 @@ def run_experiments(sigma: float = 2.0, n: int = 1_000_000, depth: int = 20, wid
                                        seed=seed)}
     doc["seconds"] = round(time.perf_counter() - start, 3)
     return doc
-
-
-# ----------------------------------------------------------------------------- figure
-
-
-def plot_depth_variance(doc: Mapping, out_svg: str | os.PathLike, zoom: tuple[str, ...] = ("he", "xavier")):
-    """Per-layer pre-activation variance (log scale): mean over the networks (solid, markers), the
-    spread of single networks (band) and the prediction (dashed), one colour per initialisation.
-    The left panel shows every initialisation; the right one only ``zoom``, on a scale where the
-    spread of single networks is visible. Returns the (closed) figure."""
-    import matplotlib.pyplot as plt
-    import matplotlib.ticker
-    from matplotlib.patches import Patch
-
-    from mlp_cifar.plots import COLOURS, HEIGHT_IN, MARKERS, WIDTH_IN, _key, _legend, _save, _style
-
-    depth = doc["depth"]
-    layers = depth["layers"]
-    with _style():
-        fig, axes = plt.subplots(1, 2, figsize=(WIDTH_IN, HEIGHT_IN * 1.15), layout="constrained")
-        handles = []
-        for ax, panel in zip(axes, ("all", "zoom")):
-            for i, (key, curve) in enumerate(depth["curves"].items()):
-                if panel == "zoom" and key not in zoom:
-                    continue
-                colour, marker = COLOURS[i % len(COLOURS)], MARKERS[i % len(MARKERS)]
-                gid = f"{key}" if panel == "all" else f"{key}_zoom"
-                ax.fill_between(layers, curve["p10"], curve["p90"], color=colour, alpha=0.18, linewidth=0,
-                                gid=f"variance_band_{gid}")
-                line = ax.plot(layers, curve["measured"], color=colour, marker=marker, markersize=3.5,
-                               label=f"{curve['label']} (×{curve['factor_per_layer']:.3g} per layer)",
-                               gid=f"variance_measured_{gid}")
-                ax.plot(layers, curve["predicted"], color=colour, linestyle="--", linewidth=1.0, alpha=0.8,
-                        gid=f"variance_predicted_{gid}")
-                if panel == "all":
-                    handles += line
-            ax.set_yscale("log")
-            ax.set_xlim(0.5, len(layers) + 0.5)
-            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-            ax.set_xlabel(f"layer $l$ (width $n = {depth['width']}$)")
-        axes[0].set_ylabel(r"variance of the pre-activations $y_l$")
-        axes[0].set_title("every initialisation", loc="left")
-        axes[1].set_title("He and Xavier, closer", loc="left")
-        key = [_key(f"measured: mean of {depth['n_networks']} networks", marker="o", markersize=3.5),
-               Patch(facecolor="#444444", alpha=0.18, label="10th to 90th percentile of single networks"),
-               _key(r"predicted: $n v\,(n v / 2)^{l-1}$", linestyle="--", linewidth=1.0)]
-        _legend(fig, handles, key)
-        _save(fig, out_svg)
-        plt.close(fig)
-    return fig

@@ -1,8 +1,7 @@
-"""Entry points of the derivation rules (scripts/derivations.py, relu_variance.py, plot_relu_variance.py)."""
+"""Entry points of the derivation rules (scripts/derivations.py, relu_variance.py)."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -46,10 +45,3 @@ def write_relu_variance(out: str | os.PathLike) -> dict:
               f"{curve['measured'][-1]:.3g} (predicted {curve['predicted'][-1]:.3g})")
     write_json(out, doc)
     return doc
-
-
-def plot_relu_variance(doc_path: str | os.PathLike, out_svg: str | os.PathLike) -> None:
-    from mlp_cifar.derivations.relu_variance import plot_depth_variance
-
-    with open(doc_path) as f:
-        plot_depth_variance(json.load(f), out_svg)

@@ -8,9 +8,7 @@ else (false, missing, malformed) is shown as FAILED.
 from __future__ import annotations
 
 import html
-import os
 import re
-from pathlib import Path
 from typing import Mapping
 
 from markupsafe import Markup
@@ -42,11 +40,9 @@ def _status(check: Mapping | None) -> str:
     return "verified" if isinstance(check, Mapping) and check.get("passed") is True else "failed"
 
 
-def derivations_context(results: Mapping, relu_variance: Mapping | None = None,
-                        figure: str | os.PathLike | None = None) -> dict:
+def derivations_context(results: Mapping, relu_variance: Mapping | None = None) -> dict:
     """``results``: the document of ``identities.run_all``; ``relu_variance``: that of
-    ``relu_variance.run_experiments``; ``figure``: the depth-variance SVG."""
-    from mlp_cifar.report.render import inline_svg
+    ``relu_variance.run_experiments`` (its figure: ``relu_variance_depth`` in mlp_cifar.figures)."""
 
     questions, n_results, n_failed, n_code, n_code_failed = [], 0, 0, 0, 0
     for q in results.get("questions", []):
@@ -83,7 +79,6 @@ def derivations_context(results: Mapping, relu_variance: Mapping | None = None,
         "seconds": results.get("seconds"),
         "monte_carlo": None,
         "depth": None,
-        "figure": None,
     }
     if relu_variance:
         context["monte_carlo"] = list(relu_variance.get("monte_carlo") or [])
@@ -92,7 +87,4 @@ def derivations_context(results: Mapping, relu_variance: Mapping | None = None,
             context["depth"] = {**depth, "rows": [
                 {"key": key, **curve, "first": curve["measured"][0], "last": curve["measured"][-1],
                  "predicted_last": curve["predicted"][-1]} for key, curve in depth["curves"].items()]}
-    if figure:
-        context["figure"] = inline_svg(Path(figure).read_text(encoding="utf-8"), "fig-relu-variance-",
-                                       label="variance of the pre-activations across layers")
     return context

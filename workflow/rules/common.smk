@@ -1,10 +1,18 @@
-# Shared helpers for all rule files (run settings, archive location, code dependencies).
+# Shared helpers for all rule files (run settings, archive location, code dependencies, figures).
 import os
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
 # The package beside this Snakefile (Snakemake puts its directory first on sys.path).
+from mlp_cifar.codedeps import module_files
+from mlp_cifar.figures import (
+    FIGURES,
+    SECTIONS,
+    TABLES,
+    UnknownFigureError,
+    check_templates,
+)
 from mlp_cifar.runs import cluster_resources, schedule_runs, sweep_runs
 
 DATA_DIR = "data"
@@ -108,48 +116,98 @@ def run_json(*runs):
     return [f"results/runs/{run}.json" for run in runs]
 
 
-def report_figures():
-    """The figures the report shows: each main run's own, and the NumPy/PyTorch comparisons."""
-    # The run named `strong` (config `runs`), if any, has its own section (mlp_cifar.report.strong).
-    strong = ["strong"] if "strong" in RUN_SETTINGS else []
-    main_runs = dict.fromkeys(
-        [config["report"]["main_run"], *(BACKEND_PAIR or []), *strong]
+def report_sections():
+    """The report's sections beyond the assignment (config report.sections), each checked: its run
+    and its baseline must be runs of the workflow."""
+    sections = config["report"].get("sections") or []
+    names = [section["name"] for section in sections]
+    for section in sections:
+        if names.count(section["name"]) > 1:
+            raise ValueError(
+                f"config: report.sections names {section['name']!r} twice; names must differ"
+            )
+        for key in ("run", "baseline"):
+            if section[key] not in RUN_SETTINGS:
+                raise ValueError(
+                    f"config: report.sections {section['name']!r}: {key} {section[key]!r} is not a run; "
+                    f"runs: {sorted(RUN_SETTINGS)}"
+                )
+    return sections
+
+
+REPORT_SECTIONS = report_sections()
+# Runs shown in full, with their own figures: the main run, the NumPy/PyTorch pair, and the runs of
+# the configured sections.
+FIGURE_RUNS = list(
+    dict.fromkeys(
+        [
+            config["report"]["main_run"],
+            *(BACKEND_PAIR or []),
+            *[run for s in REPORT_SECTIONS for run in (s["run"], s["baseline"])],
+        ]
     )
-    figures = expand(
-        "results/figures/{run}_{figure}.svg",
-        run=list(main_runs),
-        figure=["batch_losses", "val_accuracy"],
-    )
-    if BACKEND_PAIR:
-        figures += expand(
-            "results/figures/compare/numpy_vs_torch_{figure}.svg",
-            figure=["batch_losses", "val_accuracy", "loss_difference"],
+)
+# The documents each figure is drawn from (mlp_cifar.figures, Figure.inputs), and whether the
+# report shows it: group -> (documents, shown).
+FIGURE_INPUTS = {
+    "run": (["results/runs/{run}.json"], bool(FIGURE_RUNS)),
+    "backend_pair": (run_json(*BACKEND_PAIR or []), bool(BACKEND_PAIR)),
+    "seed_runs": (
+        run_json(*[run for runs in SEED_GROUPS.values() for run in runs]),
+        bool(SEED_GROUPS),
+    ),
+    "sweep_runs": (run_json(*SWEEP_RUNS), bool(SWEEP_RUNS)),
+    "schedule_runs": (run_json(*SCHEDULE_RUNS), bool(SCHEDULE_RUNS)),
+    "schedule_formulas": ([], bool(config.get("schedules"))),
+    "relu_variance": (["results/derivations/relu_variance.json"], True),
+}
+# Settings passed to a figure's function (Figure.params).
+FIGURE_PARAMS = {
+    "seed_groups": {"groups": SEED_GROUPS},
+    "schedule_illustration": {
+        "lr0": config["defaults"]["lr"],
+        "epochs": config["defaults"]["epochs"],
+        "decays": (config.get("schedules") or {}).get("decays", []),
+        "compare": (config.get("schedules") or {}).get("compare", []),
+    },
+}
+for _figure in FIGURES.values():
+    if _figure.inputs not in FIGURE_INPUTS or (_figure.params or None) not in (
+        None,
+        *FIGURE_PARAMS,
+    ):
+        raise ValueError(
+            f"mlp_cifar/figures.py: figure {_figure.key!r} names inputs {_figure.inputs!r} or params "
+            f"{_figure.params!r} that workflow/rules/common.smk does not define"
         )
-    if SEED_GROUPS:
-        figures.append("results/figures/compare/seeds_val_accuracy.svg")
-    return figures + sweep_figures() + schedule_figures()
+
+# Every figure a template looks up must be declared: fail now, before any job runs.
+try:
+    check_templates("report/templates")
+except UnknownFigureError as err:
+    raise WorkflowError(str(err))
 
 
-def sweep_figures():
-    """The learning-rate sweep's figures (workflow/rules/sweep.smk); none without sweep runs."""
-    kinds = ["accuracy", "epoch_losses", "batch_losses"]
-    return (
-        expand("results/figures/sweep/lr_sweep_{kind}.svg", kind=kinds)
-        if SWEEP_RUNS
-        else []
-    )
+def report_figure_inputs(wildcards):
+    """The report rule's figures, one named input each (Figure.input_name): every declared figure
+    the report shows, per-run figures once for each run of FIGURE_RUNS."""
+    inputs = {}
+    for figure in FIGURES.values():
+        if not FIGURE_INPUTS[figure.inputs][1]:
+            continue
+        for run in FIGURE_RUNS if figure.per_run else [None]:
+            inputs[figure.input_name(run)] = figure.file(run)
+    return inputs
 
 
-def schedule_figures():
-    """The schedules' figures (workflow/rules/schedules.smk): the illustration, and the compared runs."""
-    figures = (
-        ["results/figures/schedules/schedules_illustration.svg"]
-        if config.get("schedules")
-        else []
-    )
-    if SCHEDULE_RUNS:
-        figures.append("results/figures/schedules/schedules_val_accuracy.svg")
-    return figures
+def table_outputs():
+    """The tables rule's outputs, one per declared table, marked for Snakemake's report."""
+    return {
+        key: report(
+            table.path, caption=f"../report/{table.caption}", category=table.category
+        )
+        for key, table in TABLES.items()
+    }
 
 
 def train_threads():
@@ -164,9 +222,11 @@ def train_threads():
         return 1
 
 
-def code(*modules):
-    """Package source files a rule depends on, so editing them reruns the rule."""
-    return sorted(str(p) for m in modules for p in Path("mlp_cifar").glob(m))
+def code(script, *modules):
+    """The package files that scripts/`script` imports, directly or through other package modules
+    (and `modules`, dotted names the script loads by name): editing one reruns the rule, editing
+    any other does not (mlp_cifar.codedeps)."""
+    return module_files(f"scripts/{script}", modules=modules)
 
 
 def rule_benchmarks():

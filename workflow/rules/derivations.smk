@@ -1,16 +1,10 @@
 # Questions 1, 2 and 5: derivations checked by SymPy (and the NumPy modules against the closed
-# forms), and the ReLU-variance experiments with their figure.
+# forms), and the ReLU-variance experiments (their figure: figures.smk).
 
 
 rule derivations:
     input:
-        code=code(
-            "derivations/checks.py",
-            "derivations/identities.py",
-            "derivations/code.py",
-            "derivations/rules.py",
-            "numpy_net/modules.py",
-        ),
+        code=code("derivations.py"),
     output:
         "results/derivations/derivations.json",
     log:
@@ -25,7 +19,7 @@ rule derivations:
 
 rule relu_variance:
     input:
-        code=code("derivations/relu_variance.py", "derivations/rules.py"),
+        code=code("relu_variance.py"),
     output:
         "results/derivations/relu_variance.json",
     log:
@@ -36,21 +30,3 @@ rule relu_variance:
         "../../envs/mlp.yaml"
     script:
         "../../scripts/relu_variance.py"
-
-
-rule plot_relu_variance:
-    input:
-        doc=rules.relu_variance.output[0],
-        code=code("derivations/relu_variance.py", "plots.py"),
-    output:
-        report(
-            "results/figures/relu_variance_depth.svg",
-            caption="../report/relu_variance.rst",
-            category="Derivations",
-        ),
-    log:
-        "logs/figures/relu_variance_depth.log",
-    conda:
-        "../../envs/mlp.yaml"
-    script:
-        "../../scripts/plot_relu_variance.py"

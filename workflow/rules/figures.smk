@@ -1,114 +1,30 @@
-# Each figure is its own job, drawn from run documents only. Figures of one run are
-# results/figures/RUN_KIND.svg; figures comparing runs are under results/figures/compare/.
+# Every figure of the report is one job, declared once in mlp_cifar/figures.py (FIGURES): its file,
+# the function that draws it, the documents it reads, its caption. This loop makes a rule of each,
+# named as declared; scripts/plot_figure.py calls the function. Code dependencies: the script's
+# imports and the drawing function's module, transitively (mlp_cifar.codedeps).
 
 
-rule plot_batch_losses:
-    input:
-        runs=["results/runs/{run}.json"],
-        code=code("plots.py"),
-    output:
-        report(
-            "results/figures/{run}_batch_losses.svg",
-            caption="../report/batch_losses.rst",
-            category="Training runs",
-            subcategory="{run}",
-        ),
-    log:
-        "logs/figures/{run}_batch_losses.log",
-    conda:
-        "../../envs/mlp.yaml"
-    script:
-        "../../scripts/plot_batch_losses.py"
+for _figure in FIGURES.values():
 
-
-rule plot_val_accuracy:
-    input:
-        runs=["results/runs/{run}.json"],
-        code=code("plots.py"),
-    output:
-        report(
-            "results/figures/{run}_val_accuracy.svg",
-            caption="../report/val_accuracy.rst",
-            category="Training runs",
-            subcategory="{run}",
-        ),
-    log:
-        "logs/figures/{run}_val_accuracy.log",
-    conda:
-        "../../envs/mlp.yaml"
-    script:
-        "../../scripts/plot_val_accuracy.py"
-
-
-rule plot_backends_val_accuracy:
-    input:
-        runs=run_json(*BACKEND_PAIR or []),
-        code=code("plots.py"),
-    output:
-        report(
-            "results/figures/compare/numpy_vs_torch_val_accuracy.svg",
-            caption="../report/backends_val_accuracy.rst",
-            category="NumPy and PyTorch",
-        ),
-    log:
-        "logs/figures/numpy_vs_torch_val_accuracy.log",
-    conda:
-        "../../envs/mlp.yaml"
-    script:
-        "../../scripts/plot_val_accuracy.py"
-
-
-rule plot_backends_batch_losses:
-    input:
-        runs=run_json(*BACKEND_PAIR or []),
-        code=code("plots.py"),
-    output:
-        report(
-            "results/figures/compare/numpy_vs_torch_batch_losses.svg",
-            caption="../report/backends_batch_losses.rst",
-            category="NumPy and PyTorch",
-        ),
-    log:
-        "logs/figures/numpy_vs_torch_batch_losses.log",
-    conda:
-        "../../envs/mlp.yaml"
-    script:
-        "../../scripts/plot_batch_losses.py"
-
-
-rule plot_backends_loss_difference:
-    input:
-        runs=run_json(*BACKEND_PAIR or []),
-        code=code("plots.py"),
-    output:
-        report(
-            "results/figures/compare/numpy_vs_torch_loss_difference.svg",
-            caption="../report/backends_loss_difference.rst",
-            category="NumPy and PyTorch",
-        ),
-    log:
-        "logs/figures/numpy_vs_torch_loss_difference.log",
-    conda:
-        "../../envs/mlp.yaml"
-    script:
-        "../../scripts/plot_loss_difference.py"
-
-
-rule plot_seeds:
-    input:
-        runs=run_json(*[run for runs in SEED_GROUPS.values() for run in runs]),
-        code=code("plots.py"),
-    output:
-        report(
-            "results/figures/compare/seeds_val_accuracy.svg",
-            caption="../report/seeds.rst",
-            category="NumPy and PyTorch",
-        ),
-    log:
-        "logs/figures/seeds_val_accuracy.log",
-    conda:
-        "../../envs/mlp.yaml"
-    params:
-        groups=SEED_GROUPS,
-    script:
-        "../../scripts/plot_seeds.py"
+    rule:
+        name:
+            _figure.rule
+        input:
+            docs=FIGURE_INPUTS[_figure.inputs][0],
+            code=code("plot_figure.py", _figure.module),
+        output:
+            report(
+                _figure.path,
+                caption=f"../report/{_figure.caption}",
+                category=_figure.category,
+                subcategory="{run}" if _figure.per_run else None,
+            ),
+        log:
+            f"logs/figures/{Path(_figure.path).stem}.log",
+        conda:
+            "../../envs/mlp.yaml"
+        params:
+            draw=_figure.draw,
+            settings=FIGURE_PARAMS.get(_figure.params, {}),
+        script:
+            "../../scripts/plot_figure.py"

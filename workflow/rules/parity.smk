@@ -4,13 +4,7 @@
 
 rule parity:
     input:
-        code=code(
-            "parity.py",
-            "training.py",
-            "torch_net.py",
-            "numpy_net/*.py",
-            "data/dataset.py",
-        ),
+        code=code("parity.py"),
     output:
         "results/parity.json",
     log:

@@ -3,17 +3,16 @@
 
 rule report:
     input:
+        unpack(report_figure_inputs),
         runs=expand("results/runs/{run}.json", run=RUNS),
         metrics="results/metrics.json",
-        figures=report_figures(),
         parity=rules.parity.output[0],
         derivations=rules.derivations.output[0],
         relu_variance=rules.relu_variance.output[0],
-        relu_variance_figure=rules.plot_relu_variance.output[0],
         archive_info=rules.prepare_data.output.info,
         benchmarks=rule_benchmarks(),
         templates=sorted(str(p) for p in Path("report").rglob("*") if p.is_file()),
-        code=code("report/*.py", "provenance.py", "runs.py", "schedules.py"),
+        code=code("render_report.py"),
     output:
         html=report(
             "results/report/report.html",
@@ -43,21 +42,7 @@ rule tables:
         metrics="results/metrics.json",
         code=code("tables.py"),
     output:
-        runs=report(
-            "results/tables/runs.html",
-            caption="../report/table_runs.rst",
-            category="Tables",
-        ),
-        sweep=report(
-            "results/tables/sweep.html",
-            caption="../report/table_sweep.rst",
-            category="Tables",
-        ),
-        schedules=report(
-            "results/tables/schedules.html",
-            caption="../report/table_schedules.rst",
-            category="Tables",
-        ),
+        **table_outputs(),
     log:
         "logs/tables.log",
     conda:

@@ -4,14 +4,7 @@
 rule train:
     input:
         cache=rules.prepare_data.output.cache,
-        code=code(
-            "training.py",
-            "torch_net.py",
-            "numpy_net/*.py",
-            "data/dataset.py",
-            "data/whiten.py",
-            "augment.py",
-        ),
+        code=code("train.py"),
     output:
         "results/runs/{run}.json",
     log:

@@ -1,0 +1,62 @@
+"""What every workflow job needs, and nothing more: its log, its input documents, its threads.
+
+Scripts under scripts/ import this and the one module that does their work, so that each rule's
+code dependencies (mlp_cifar.codedeps) are exactly the code it runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Iterable, Iterator
+
+
+@contextlib.contextmanager
+def logged(log_path: str | os.PathLike) -> Iterator[None]:
+    """Send stdout and stderr (progress bars included) to the rule's log file.
+
+    An exception is written to the log and re-raised, and its message is also
+    printed on the real stderr so the user sees why the job failed without
+    opening the log.
+    """
+    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+    real_stderr = sys.stderr
+    with open(log_path, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        try:
+            yield
+        except BaseException as err:
+            traceback.print_exc(file=log)
+            print(f"error: {err}\n(full traceback in {log_path})", file=real_stderr)
+            raise
+
+
+def read_json(path: str | os.PathLike) -> dict:
+    with open(path) as f:
+        return json.load(f)
+
+
+def run_name(path: str | os.PathLike) -> str:
+    """results/runs/NAME.json -> NAME."""
+    return Path(path).stem
+
+
+def read_documents(paths: Iterable[str | os.PathLike]) -> dict[str, dict]:
+    """Documents by name (file stem), in the order given."""
+    return {run_name(p): read_json(p) for p in paths}
+
+
+def call(target: str, *args, **kwargs):
+    """Call the function named "package.module:function" (e.g. a figure's drawing function)."""
+    import importlib
+
+    module, _, function = target.partition(":")
+    return getattr(importlib.import_module(module), function)(*args, **kwargs)
+
+
+def available_threads(declared: int) -> int:
+    """Threads a job may really use: what Snakemake gave it, at most the machine's cores."""
+    return max(1, min(declared, os.cpu_count() or 1))

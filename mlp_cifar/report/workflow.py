@@ -1,0 +1,44 @@
+"""The workflow's report job: read the documents and figures the rule was given, render HTML and PDF."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping
+
+from mlp_cifar.job import read_documents, read_json
+from mlp_cifar.provenance import git_state, machine, package_versions, rule_seconds
+from mlp_cifar.report.context import build_context
+from mlp_cifar.report.render import render_report
+
+TEMPLATES = Path("report/templates")
+
+
+def figure_id(input_name: str) -> tuple[str, str | None]:
+    """The report rule's input name of a figure -> (key, run); see mlp_cifar.figures.Figure.input_name."""
+    parts = input_name.split("__", 2)
+    if len(parts) < 2 or parts[0] != "figure":
+        raise ValueError(f"{input_name!r} is not the input name of a figure (figure__<key>[__<run>])")
+    return parts[1], parts[2] if len(parts) == 3 else None
+
+
+def render_workflow_report(inputs: Mapping[str, str | list], config: Mapping, main_run: str,
+                           out_html: str | os.PathLike, out_pdf: str | os.PathLike) -> None:
+    """``inputs``: the report rule's named inputs (runs, metrics, parity, derivations, relu_variance,
+    archive_info, benchmarks, and one ``figure__<key>[__<run>]`` per figure)."""
+    docs = read_documents(inputs["runs"])
+    provenance = {
+        "git": git_state(),
+        "versions": package_versions(),
+        "config": config,
+        "archive": read_json(inputs["archive_info"]),
+        "rule_seconds": rule_seconds(inputs["benchmarks"]),
+        "cpu": machine(),
+        "threads": {name: doc["threads"] for name, doc in docs.items()},
+    }
+    figures = {figure_id(name): path for name, path in inputs.items() if name.startswith("figure__")}
+    context = build_context(docs, read_json(inputs["metrics"]), figures, config, provenance, main_run=main_run,
+                            parity=read_json(inputs["parity"]),
+                            derivations={"results": read_json(inputs["derivations"]),
+                                         "relu_variance": read_json(inputs["relu_variance"])})
+    render_report(context, TEMPLATES, out_html, out_pdf)

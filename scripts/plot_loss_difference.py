@@ -1,5 +1,0 @@
-from mlp_cifar.pipeline import logged, read_json, run_name
-from mlp_cifar.plots import plot_loss_difference
-
-with logged(snakemake.log[0]):
-    plot_loss_difference({run_name(p): read_json(p) for p in snakemake.input.runs}, snakemake.output[0])
