@@ -65,4 +65,6 @@ def backends_context(summaries: Mapping[str, Mapping], metrics: Mapping, origina
         "test_diff": test_diff,
         "within_one_point": None if test_diff is None else abs(test_diff) <= 0.01,
         "largest_test_std": max(test_std, default=None),
+        # the original report's PyTorch minus NumPy test accuracy
+        "original_test_diff": originals["torch"]["test_accuracy"] - originals["numpy"]["test_accuracy"],
     }

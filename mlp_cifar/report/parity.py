@@ -31,4 +31,7 @@ def parity_context(parity: Mapping | None) -> dict | None:
     return {"threshold": parity["threshold"], "threshold_tex": threshold_tex, "passed": parity["passed"],
             "settings": parity["settings"],
             "data": parity["data"], "cases": cases, "tensors": tensors,
+            "any_cancelled": any(t["cancelled"] for t in tensors),
+            # the largest relative difference of any batch loss or parameter, over all cases
+            "max_rel_diff": max((max(c["max_rel_loss_diff"], c["max_rel_param_diff"]) for c in cases), default=None),
             "devices": first.get("devices", {}), "n_batches": first.get("n_batches")}
