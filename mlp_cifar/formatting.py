@@ -16,10 +16,10 @@ def superscript(exponent: int) -> str:
     return str(int(exponent)).translate(_SUPERSCRIPT)
 
 
-def num(value, digits: int = 4) -> str:
-    """A fixed-point number, '—' when missing or not finite."""
+def num(value, digits: int = 4, missing: str = "—") -> str:
+    """A fixed-point number, ``missing`` when missing or not finite."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
+        return missing
     return f"{value:.{digits}f}"
 
 

@@ -13,6 +13,7 @@ from typing import Sequence
 from jinja2 import Environment
 
 from mlp_cifar.atomic import atomic_path
+from mlp_cifar.formatting import num
 from mlp_cifar.schedules import label as schedule_label
 
 _PAGE = Environment(autoescape=True).from_string(
@@ -38,7 +39,7 @@ tr.diverged td { color: #b00020; }
 
 
 def _acc(value: float | None) -> str:
-    return "–" if value is None else f"{value:.4f}"
+    return num(value, 4, missing="–")
 
 
 def _epoch(value: int | None) -> str:

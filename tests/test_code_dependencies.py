@@ -104,3 +104,28 @@ def test_editing_a_module_reruns_exactly_its_importers(module, smoke_build, forc
     assert planned == forced_plans(importers), f"{module}: imported by {sorted(importers)}"
     if module.startswith(PRESENTATION):
         assert not EXPENSIVE & set(planned), f"{module} reruns {sorted(EXPENSIVE & set(planned))}"
+
+
+def test_the_package_has_no_import_cycle():
+    from mlp_cifar.codedeps import _imported_modules, _module_file
+
+    graph = {}
+    for path in (REPO / "mlp_cifar").rglob("*.py"):
+        parts = path.relative_to(REPO).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        targets = {_module_file(REPO, m) for m in _imported_modules(path, name)} - {None}
+        graph[path] = targets - {path}
+    state: dict = {}
+
+    def visit(node, trail):
+        state[node] = "open"
+        for target in graph.get(node, ()):
+            assert state.get(target) != "open", "import cycle: " + " -> ".join(
+                str(p.relative_to(REPO)) for p in trail[trail.index(target):] + [node, target])
+            if target not in state:
+                visit(target, trail + [node])
+        state[node] = "done"
+
+    for node in graph:
+        if node not in state:
+            visit(node, [])
