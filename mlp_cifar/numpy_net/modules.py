@@ -32,7 +32,9 @@ class LinearModule:
 
     def __init__(self, in_features: int, out_features: int, input_layer: bool = False,
                  rng: np.random.Generator | None = None, dtype=np.float64):
-        rng = np.random.default_rng() if rng is None else rng
+        # Without a generator, draw from NumPy's global one, as the course template does, so that
+        # np.random.seed(...) makes course-style code repeatable.
+        rng = np.random if rng is None else rng
         gain = 1.0 if input_layer else 2.0
         self.input_layer = input_layer
         self.params = {
