@@ -2,7 +2,8 @@
 #   make report   – install into .venv, then run the whole workflow (snakemake --cores 4)
 #   make test     – install into .venv, then run the tests
 #   make watch    – run the workflow, then rerun it on every change of config, code or templates
-# Pass a local archive for offline use: make report ARCHIVE=/path/to/cifar-10-python.tar.gz
+# Pass a local archive for offline use: make report ARCHIVE=/path/to/cifar-10-python.tar.gz (spaces are fine:
+# ARCHIVE="/my data/cifar-10-python.tar.gz"); extra Snakemake arguments: make report SNAKEMAKE_ARGS="-n"
 
 PYTHON ?= python3.11
 VENV   ?= .venv
@@ -28,10 +29,10 @@ install-slurm: $(STAMP)
 	$(BIN)/pip install --quiet -r envs/slurm.txt
 
 report: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) $(if $(ARCHIVE),--config cifar10_archive=$(ARCHIVE))
+	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS) $(if $(ARCHIVE),--config "cifar10_archive=$(ARCHIVE)")
 
 train: $(STAMP)
-	$(BIN)/python -m mlp_cifar.train --out results/runs/numpy_default.json $(if $(ARCHIVE),--archive $(ARCHIVE))
+	$(BIN)/python -m mlp_cifar.train --out results/runs/numpy_default.json $(if $(ARCHIVE),--archive "$(ARCHIVE)")
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -39,7 +40,7 @@ test: $(STAMP)
 # Rebuild whenever the config, the workflow, a script, a template or the package changes
 # (mlp_cifar/watch.py); extra Snakemake arguments: make watch SNAKEMAKE_ARGS="--profile workflow/profiles/smoke"
 watch: $(STAMP)
-	$(BIN)/python -m mlp_cifar.watch --cores $(CORES) $(SNAKEMAKE_ARGS) $(if $(ARCHIVE),--config cifar10_archive=$(ARCHIVE))
+	$(BIN)/python -m mlp_cifar.watch --cores $(CORES) $(SNAKEMAKE_ARGS) $(if $(ARCHIVE),--config "cifar10_archive=$(ARCHIVE)")
 
 clean:
 	rm -rf results logs .snakemake

@@ -75,3 +75,43 @@ def test_course_style_gradient_check_is_repeatable():
 
     (dx1, dw1), (dx2, dw2) = check(), check()
     assert np.array_equal(dx1, dx2) and np.array_equal(dw1, dw2)
+
+
+# ----------------------------------------------------------------------------- the local archive's path
+
+from workflow_helpers import REPO, planned_jobs, snakemake  # noqa: E402
+
+
+@pytest.fixture()
+def local_archive(synthetic_archive, tmp_path):
+    """The synthetic archive under a folder whose name has spaces, as a user's local copy."""
+    folder = tmp_path / "my data" / "cifar 10"
+    folder.mkdir(parents=True)
+    path = folder / "cifar-10-python.tar.gz"
+    shutil.copy(synthetic_archive, path)
+    return path
+
+
+def test_the_same_archive_spelled_differently_rebuilds_nothing(local_archive, tmp_path):
+    work = copy_workflow(tmp_path / "work")
+    snakemake(work, "--cores", "1", "--config", f"cifar10_archive={local_archive}", "--", "data/cifar10.npz")
+    link = tmp_path / "link.tar.gz"
+    link.symlink_to(local_archive)
+    for spelling in (f"{local_archive.parent}/./{local_archive.name}",
+                     f"{local_archive.parent}/../{local_archive.parent.name}/{local_archive.name}", str(link)):
+        proc = snakemake(work, "-n", "--cores", "1", "--config", f"cifar10_archive={spelling}", "--",
+                         "data/cifar10.npz")
+        assert planned_jobs(proc) == {}, spelling
+
+
+def test_make_report_takes_an_archive_path_with_spaces(local_archive, tmp_path):
+    work = copy_workflow(tmp_path / "work")
+    shutil.copy2(REPO / "Makefile", work / "Makefile")
+    venv = REPO / ".venv"
+    # -o: never reinstall the test's own environment from here
+    proc = subprocess.run(["make", "-o", f"{venv}/.installed", "report", f"VENV={venv}", f"ARCHIVE={local_archive}",
+                           "SNAKEMAKE_ARGS=-n"], cwd=work, capture_output=True, text=True, timeout=300)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "Unparsable" not in out and "prepare_data" in out
+    assert str(local_archive) in out  # the archive, spaces and all, is prepare_data's input

@@ -85,10 +85,17 @@ BACKEND_PAIR = (
 
 
 def archive_path():
-    """The archive the workflow reads: synthetic, local (config key cifar10_archive), or downloaded."""
+    """The archive the workflow reads: synthetic, local (config key cifar10_archive), or downloaded.
+
+    A local archive that exists is named by its real path, so that the same file written another
+    way (`./`, `..`, a symlink, relative or absolute) is the same input and retrains nothing."""
     if config["data"].get("synthetic"):
         return SYNTHETIC_ARCHIVE
-    return config.get("cifar10_archive") or DOWNLOADED_ARCHIVE
+    local = config.get("cifar10_archive")
+    if not local:
+        return DOWNLOADED_ARCHIVE
+    real = os.path.realpath(os.path.expanduser(str(local)))
+    return real if os.path.isfile(real) else str(local)
 
 
 def archive_input(wildcards):
