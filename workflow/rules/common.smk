@@ -88,7 +88,8 @@ def archive_path():
     """The archive the workflow reads: synthetic, local (config key cifar10_archive), or downloaded.
 
     A local archive that exists is named by its real path, so that the same file written another
-    way (`./`, `..`, a symlink, relative or absolute) is the same input and retrains nothing."""
+    way (`./`, `..`, a symlink, relative or absolute) is the same input and retrains nothing.
+    """
     if config["data"].get("synthetic"):
         return SYNTHETIC_ARCHIVE
     local = config.get("cifar10_archive")
