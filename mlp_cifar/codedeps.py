@@ -30,7 +30,8 @@ def _module_file(root: Path, module: str) -> Path | None:
     return None
 
 
-def _imported_modules(path: Path, this_module: str | None) -> set[str]:
+@lru_cache(maxsize=None)  # each file is parsed once, however many rules' closures reach it
+def _imported_modules(path: Path, this_module: str | None) -> frozenset[str]:
     """Every module an ``import`` in ``path`` may load: for ``from a import b`` both a and a.b
     (b may be a submodule); relative imports resolved against ``this_module``."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
@@ -50,7 +51,7 @@ def _imported_modules(path: Path, this_module: str | None) -> set[str]:
                 base = node.module
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)
-    return found
+    return frozenset(found)
 
 
 def _with_parents(module: str) -> list[str]:

@@ -41,10 +41,6 @@ class Figure:
     def module(self) -> str:
         return self.draw.split(":")[0]
 
-    @property
-    def function(self) -> str:
-        return self.draw.split(":")[1]
-
     def file(self, run: str | None = None) -> str:
         return self.path.format(run=run) if self.per_run else self.path
 

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from mlp_cifar.formatting import lr_text  # noqa: F401  (re-exported: run names and labels)
-
 SWEEP_PREFIX = "sweep_lr_"
 SCHEDULE_PREFIX = "schedule_"
 

@@ -16,7 +16,8 @@ from mlp_cifar.metrics import collect_metrics, schedule_metrics, sweep_metrics
 from mlp_cifar.report.schedules import schedules_context
 from mlp_cifar.report.sweep import (MARGIN, batch_norm_comparison, lr_list, setting_facts,
                                     sweep_context)
-from mlp_cifar.runs import (lr_text, number_token, schedule_run_names, schedule_runs, sweep_run_name,
+from mlp_cifar.formatting import lr_text
+from mlp_cifar.runs import (number_token, schedule_run_names, schedule_runs, sweep_run_name,
                             sweep_runs)
 from workflow_helpers import copy_workflow, planned_jobs, snakemake
 

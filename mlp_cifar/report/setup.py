@@ -18,7 +18,7 @@ def hyperparameter_rows(run: Mapping) -> list[dict]:
         lr = f"{cfg.get('lr'):g} (per-epoch schedule, {min(lrs):g} to {max(lrs):g})"
     else:
         lr = f"{cfg.get('lr'):g}"
-    n_train, bs = data.get("n_train"), cfg.get("batch_size")
+    bs = cfg.get("batch_size")
     rows = [
         ("Backend", cfg.get("backend"), "NumPy: hand-written forward and backward passes"
          if cfg.get("backend") == "numpy" else ""),
