@@ -24,7 +24,7 @@ $(STAMP): envs/requirements.txt pyproject.toml
 
 install: $(STAMP)
 
-# The SLURM executor plugin for workflow/profiles/slurm (README: "On a cluster").
+# The SLURM executor plugin for profiles/slurm (README: "On a cluster").
 install-slurm: $(STAMP)
 	$(BIN)/pip install --quiet -r envs/slurm.txt
 
@@ -38,7 +38,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 # Rebuild whenever the config, the workflow, a script, a template or the package changes
-# (mlp_cifar/watch.py); extra Snakemake arguments: make watch SNAKEMAKE_ARGS="--profile workflow/profiles/smoke"
+# (mlp_cifar/watch.py); extra Snakemake arguments: make watch SNAKEMAKE_ARGS="--profile profiles/smoke"
 watch: $(STAMP)
 	$(BIN)/python -m mlp_cifar.watch --cores $(CORES) $(SNAKEMAKE_ARGS) $(if $(ARCHIVE),--config "cifar10_archive=$(ARCHIVE)")
 

@@ -2,12 +2,16 @@
 # This file only sets things up; each stage lives in workflow/rules/.
 from snakemake.utils import min_version, validate
 
+from mlp_cifar.config_types import retype_from_file
+
 min_version("9.0")
 
 
 configfile: "config.yaml"
 
 
+# Nested --config values arrive as strings ('defaults={epochs: 1}'): give them the schema's types.
+retype_from_file(config, "workflow/schemas/config.schema.yaml")
 validate(config, "workflow/schemas/config.schema.yaml")
 
 

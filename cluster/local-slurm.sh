@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A single-node SLURM cluster on this machine, to try the workflow's SLURM profile
-# (workflow/profiles/slurm) without a real cluster. Debian/Ubuntu packages slurm-wlm and munge;
+# (profiles/slurm) without a real cluster. Debian/Ubuntu packages slurm-wlm and munge;
 # no systemd needed: the daemons are started here and stopped by PID. Run as root.
 #
 #   cluster/local-slurm.sh install        apt-get install slurm-wlm munge (if missing)
@@ -155,7 +155,7 @@ sweep() {
   [ -x "$SNAKEMAKE" ] || die "$SNAKEMAKE not found: run make install first"
   cd "$ROOT"
   local rc=0
-  "$SNAKEMAKE" --profile workflow/profiles/slurm "${SWEEP_TARGETS[@]}" "$@" || rc=$?
+  "$SNAKEMAKE" --profile profiles/slurm "${SWEEP_TARGETS[@]}" "$@" || rc=$?
   status
   [ "$rc" = 0 ] || echo "local-slurm: the sweep FAILED (snakemake exit status $rc)" >&2
   return "$rc"

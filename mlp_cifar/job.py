@@ -14,6 +14,8 @@ import traceback
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from mlp_cifar.signals import stop_on_signals
+
 
 @contextlib.contextmanager
 def logged(log_path: str | os.PathLike) -> Iterator[None]:
@@ -21,8 +23,9 @@ def logged(log_path: str | os.PathLike) -> Iterator[None]:
 
     An exception is written to the log and re-raised, and its message is also
     printed on the real stderr so the user sees why the job failed without
-    opening the log.
+    opening the log. A SIGINT or SIGTERM stops the job the same way (mlp_cifar.signals).
     """
+    stop_on_signals()
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     real_stderr = sys.stderr
     with open(log_path, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):

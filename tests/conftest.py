@@ -30,5 +30,5 @@ def smoke_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from workflow_helpers import copy_workflow, snakemake
 
     work = copy_workflow(tmp_path_factory.mktemp("smoke"))
-    snakemake(work, "--profile", "workflow/profiles/smoke")
+    snakemake(work, "--profile", "profiles/smoke")
     return work

@@ -11,7 +11,7 @@ import pytest
 
 from workflow_helpers import REPO, copy_workflow, planned_jobs, snakemake
 
-SMOKE = ("--profile", "workflow/profiles/smoke")
+SMOKE = ("--profile", "profiles/smoke")
 MARKER = re.compile(r"^(?:#|\{#|\.\.) (append to|new file) (\S+?)(?: #\})?$")
 
 

@@ -53,7 +53,7 @@ def test_workflow_builds_what_the_issue_asks():
     jobs = wf["jobs"]
     steps = lambda job: " ".join(str(s.get("run", "")) + str(s.get("uses", "")) for s in jobs[job]["steps"])  # noqa: E731
     assert "bash .ci/run" in steps("test")
-    assert "--profile workflow/profiles/smoke" in steps("smoke-report")
+    assert "--profile profiles/smoke" in steps("smoke-report")
     assert "default_branch" in jobs["full-report"]["if"]
     cache = next(s for s in jobs["full-report"]["steps"] if str(s.get("uses", "")).startswith("actions/cache"))
     assert cache["with"]["path"] == "data/cifar-10-python.tar.gz"  # where the workflow downloads it

@@ -20,7 +20,7 @@ from mlp_cifar.codedeps import module_files
 from mlp_cifar.figures import FIGURES
 from workflow_helpers import REPO, planned_jobs, snakemake
 
-SMOKE = ("--profile", "workflow/profiles/smoke")
+SMOKE = ("--profile", "profiles/smoke")
 MODULES = sorted(str(p.relative_to(REPO)) for p in (REPO / "mlp_cifar").rglob("*.py"))
 # Jobs that must never rerun for a change of how results are drawn, tabulated or rendered.
 EXPENSIVE = {"train", "prepare_data", "parity", "derivations"}

@@ -43,7 +43,7 @@ def test_threads_follow_the_cpu_affinity():
 def test_a_training_job_under_taskset_records_one_thread(tmp_path):
     """taskset -c 0 snakemake --cores 2 with two threads per training job: the job uses, and records, one."""
     work = copy_workflow(tmp_path / "work")
-    proc = subprocess.run(["taskset", "-c", "0", SNAKEMAKE, "--profile", "workflow/profiles/smoke", "--cores", "2",
+    proc = subprocess.run(["taskset", "-c", "0", SNAKEMAKE, "--profile", "profiles/smoke", "--cores", "2",
                            "--config", "train_threads=2", "--", "results/runs/numpy_default.json"],
                           cwd=work, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -21,7 +21,7 @@ from mlp_cifar.runs import (number_token, schedule_run_names, schedule_runs, swe
                             sweep_runs)
 from workflow_helpers import copy_workflow, planned_jobs, snakemake
 
-SMOKE = ("--profile", "workflow/profiles/smoke")
+SMOKE = ("--profile", "profiles/smoke")
 DEFAULTS = {"backend": "numpy", "hidden": [128], "batch_norm": False, "lr": 0.1, "batch_size": 128, "epochs": 10,
             "momentum": 0.0, "weight_decay": 0.0, "seed": 42, "dtype": "float32", "device": "auto"}
 ISSUE_LRS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0]

@@ -63,7 +63,7 @@ def test_template_edit_rebuilds_the_report(smoke_build: Path, tmp_path: Path):
     assert marker not in report.read_text()
 
     proc = subprocess.Popen(
-        [sys.executable, "-u", "-m", "mlp_cifar.watch", "--profile", "workflow/profiles/smoke"],
+        [sys.executable, "-u", "-m", "mlp_cifar.watch", "--profile", "profiles/smoke"],
         cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     lines: queue.Queue = queue.Queue()

@@ -10,7 +10,7 @@ import pytest
 
 from workflow_helpers import REPO, SNAKEMAKE, copy_workflow, planned_jobs, snakemake
 
-SMOKE = ("--profile", "workflow/profiles/smoke")
+SMOKE = ("--profile", "profiles/smoke")
 SECTIONS = ("title", "abstract", "setup", "results-numpy", "comparison", "results-torch", "backends", "parity",
             "sweep", "schedules", "derivations", "derivations-q1", "derivations-q2", "derivations-q5", "all-runs",
             "provenance")
@@ -188,8 +188,8 @@ def test_slurm_profile_plans_training_jobs_with_cluster_resources(built):
         if os.environ.get("REQUIRE_SLURM_PLUGIN"):
             pytest.fail("snakemake-executor-plugin-slurm not installed; .ci/run installs it (make install-slurm)")
         pytest.skip("snakemake-executor-plugin-slurm not installed (make install-slurm)")
-    proc = snakemake(built, "--profile", "workflow/profiles/slurm", "--configfile",
-                     "workflow/profiles/smoke/experiment.yaml", "-n", "--forcerun", "train")
+    proc = snakemake(built, "--profile", "profiles/slurm", "--configfile",
+                     "profiles/smoke/experiment.yaml", "-n", "--forcerun", "train")
     out = proc.stdout + proc.stderr
     train = {}
     for block in re.split(r"\n(?=rule \w+:)", out):  # one block per planned job

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-COPIED = ("Snakefile", "config.yaml", "workflow", "scripts", "report", "envs", "mlp_cifar")
+COPIED = ("Snakefile", "config.yaml", "profiles", "workflow", "scripts", "report", "envs", "mlp_cifar")
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
 

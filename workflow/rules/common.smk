@@ -14,6 +14,10 @@ from mlp_cifar.figures import (
     check_templates,
 )
 from mlp_cifar.runs import cluster_resources, schedule_runs, sweep_runs
+from mlp_cifar.signals import forward_interrupt_to_jobs
+
+# Ctrl-C or `kill -INT` to Snakemake stops the running jobs instead of waiting for them.
+forward_interrupt_to_jobs()
 
 DATA_DIR = "data"
 DOWNLOADED_ARCHIVE = f"{DATA_DIR}/cifar-10-python.tar.gz"

@@ -1,0 +1,92 @@
+"""Command-line config values get the types the config schema asks for.
+
+Snakemake reads a nested ``--config 'defaults={epochs: 1, hidden: [64]}'`` with YAML's BaseLoader,
+so every value inside it is a string ('1', ['64']) and the schema rejects it. Top-level values
+(``--config train_threads=2``) are typed already. `retype` walks the config beside the schema and
+reads, as YAML, each string found where the schema allows no string but does allow a number, an
+integer, a boolean or null; anything else stays as it is, for the schema to judge.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+JSON_TYPES = {"integer": (int,), "number": (int, float), "boolean": (bool,), "null": (type(None),)}
+
+
+def _resolve(schema: Any, root: dict) -> list[dict]:
+    """The schema and every branch it may take (``$ref``, ``oneOf``, ``anyOf``, ``allOf``), flattened."""
+    if not isinstance(schema, dict):
+        return []
+    if "$ref" in schema:
+        target: Any = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        return _resolve(target, root)
+    nodes = [schema]
+    for key in ("oneOf", "anyOf", "allOf"):
+        for branch in schema.get(key, []):
+            nodes.extend(_resolve(branch, root))
+    return nodes
+
+
+def _types(nodes: Iterable[dict]) -> set[str]:
+    types: set[str] = set()
+    for node in nodes:
+        kind = node.get("type")
+        types.update([kind] if isinstance(kind, str) else kind or [])
+    return types
+
+
+def _matches(value: Any, types: set[str]) -> bool:
+    if isinstance(value, bool):
+        return "boolean" in types
+    return any(isinstance(value, JSON_TYPES[t]) for t in types if t in JSON_TYPES)
+
+
+def _number(text: str) -> int | float | str:
+    for kind in (int, float):
+        try:
+            number = kind(text)
+        except ValueError:
+            continue
+        return number if math.isfinite(number) else text
+    return text
+
+
+def _retype(value: Any, schemas: list[dict], root: dict) -> Any:
+    nodes = [n for s in schemas for n in _resolve(s, root)]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            subs = [n["properties"][key] for n in nodes if key in n.get("properties", {})]
+            subs += [n["additionalProperties"] for n in nodes if isinstance(n.get("additionalProperties"), dict)]
+            value[key] = _retype(item, subs, root)
+        return value
+    if isinstance(value, list):
+        subs = [n["items"] for n in nodes if isinstance(n.get("items"), dict)]
+        return [_retype(item, subs, root) for item in value]
+    if isinstance(value, str):
+        types = _types(nodes)
+        if types and "string" not in types:
+            try:
+                parsed = yaml.safe_load(value)
+            except yaml.YAMLError:
+                return value
+            if isinstance(parsed, str):  # YAML 1.1 reads 5e-4 (no dot) as text; Python does not
+                parsed = _number(value)
+            if _matches(parsed, types):
+                return parsed
+    return value
+
+
+def retype(config: dict, schema: dict) -> dict:
+    """Retype ``config`` in place following ``schema`` (see the module docstring); returns it."""
+    return _retype(config, [schema], schema)
+
+
+def retype_from_file(config: dict, schema_path: str | Path) -> dict:
+    return retype(config, yaml.safe_load(Path(schema_path).read_text()))

@@ -1,0 +1,77 @@
+"""Stopping a build: Ctrl-C or ``kill -INT`` to Snakemake stops its running jobs too, cleanly.
+
+Snakemake 9.27's local executor answers SIGINT by waiting for the running jobs to finish (a
+training job trained on for minutes, then its output was marked incomplete). A signal sent to the
+Snakemake process alone (``kill -INT PID``, a CI runner, a SLURM ``scancel``) never reaches its
+jobs; Ctrl-C in a terminal reaches both, at once.
+
+- In Snakemake's process (workflow/rules/common.smk): `forward_interrupt_to_jobs` passes SIGINT
+  on to its child processes as SIGTERM, then lets Snakemake stop as before.
+- In each job (mlp_cifar.job.logged): `stop_on_signals` turns the first SIGINT or SIGTERM into an
+  exception, so that partial outputs are removed on the way out (mlp_cifar.atomic), and ignores
+  the ones after it (Ctrl-C in a terminal delivers the forwarded signal as well).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from pathlib import Path
+
+
+class Stopped(KeyboardInterrupt):
+    """The job was asked to stop by a signal."""
+
+
+def child_pids(pid: int, proc: Path = Path("/proc")) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux /proc; empty elsewhere)."""
+    children = []
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            # "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after it.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended while we looked
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def forward_interrupt_to_jobs() -> None:
+    """On SIGINT, send SIGTERM to every child process, then run the handler that was there before.
+
+    Does nothing outside the main thread or where SIGINT is ignored (a background job of a
+    non-interactive shell), and installs itself once."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous in (signal.SIG_IGN, None) or getattr(previous, "forwards_to_jobs", False):
+        return
+
+    def forward(signum, frame):
+        for pid in child_pids(os.getpid()):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        if callable(previous):
+            previous(signum, frame)
+        else:  # SIG_DFL: what Python itself does on SIGINT
+            raise KeyboardInterrupt
+
+    forward.forwards_to_jobs = True
+    signal.signal(signal.SIGINT, forward)
+
+
+def stop_on_signals() -> None:
+    """Raise `Stopped` on the first SIGINT or SIGTERM and ignore both from then on."""
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Stopped(f"stopped by {signal.Signals(signum).name}; no output was written")
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
