@@ -23,7 +23,8 @@ from mlp_cifar.augment import SIDE, augment_batch
 from mlp_cifar.data.archive import N_CLASSES, PIXELS
 from mlp_cifar.data.dataset import CifarSplits, epoch_batches
 from mlp_cifar.data.whiten import zca_whiten
-from mlp_cifar.numpy_net import MLP, SGD, CrossEntropyModule
+from mlp_cifar.numpy_net import MLP, SGD
+from mlp_cifar.numpy_net.loss import softmax_cross_entropy
 from mlp_cifar.provenance import machine, package_versions
 from mlp_cifar.schedules import make_schedule
 
@@ -91,7 +92,6 @@ class NumpyBackend:
     def __init__(self, cfg: RunConfig, rng: np.random.Generator):
         self.model = MLP(PIXELS, cfg.hidden, N_CLASSES, use_batch_norm=cfg.batch_norm, rng=rng,
                          dtype=np.dtype(cfg.dtype))
-        self.loss = CrossEntropyModule()
         self.optim = SGD(self.model.parametrised(), lr=cfg.lr, momentum=cfg.momentum,
                          weight_decay=cfg.weight_decay)
         self.device = "cpu"  # whatever cfg.device says: NumPy has no GPU
@@ -106,25 +106,26 @@ class NumpyBackend:
     def train_step(self, x: np.ndarray, y: np.ndarray, lr: float) -> tuple[float, int]:
         """One SGD step; returns (batch loss, number of correct predictions before the step)."""
         self.model.train()
-        # A diverging run overflows before its loss turns non-finite; the trainer
-        # detects that from the loss, so NumPy's warnings would only be noise.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            probs = self.model.forward(x)
-            loss = self.loss.forward(probs, y)
-            self.model.backward(self.loss.backward(probs, y))
+        # The loss comes from the logits, so it turns non-finite only once they do; NumPy's
+        # overflow warnings on the way there would only be noise.
+        with np.errstate(over="ignore", invalid="ignore"):
+            logits = self.model.logits(x)
+            loss, dlogits = softmax_cross_entropy(logits, y)
+            self.model.backward_logits(dlogits)
         self.optim.lr = lr
         self.optim.step()
-        return loss, int((probs.argmax(axis=1) == y).sum())
+        return loss, int((logits.argmax(axis=1) == y).sum())
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """(mean loss, accuracy) in evaluation mode."""
         self.model.eval()
         total_loss, correct = 0.0, 0
-        for start in range(0, len(y), EVAL_CHUNK):
-            xb, yb = x[start:start + EVAL_CHUNK], y[start:start + EVAL_CHUNK]
-            probs = self.model.forward(xb)
-            total_loss += self.loss.forward(probs, yb) * len(yb)
-            correct += int((probs.argmax(axis=1) == yb).sum())
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, len(y), EVAL_CHUNK):
+                xb, yb = x[start:start + EVAL_CHUNK], y[start:start + EVAL_CHUNK]
+                logits = self.model.logits(xb)
+                total_loss += softmax_cross_entropy(logits, yb, grad=False)[0] * len(yb)
+                correct += int((logits.argmax(axis=1) == yb).sum())
         self.model.clear_cache()
         return total_loss / len(y), correct / len(y)
 

@@ -33,14 +33,25 @@ class MLP:
         self.modules.append(SoftMaxModule())
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        for module in self.modules:
-            x = module.forward(x)
-        return x
+        return self.modules[-1].forward(self.logits(x))
 
     __call__ = forward
 
     def backward(self, dout: np.ndarray) -> None:
-        for i in range(len(self.modules) - 1, -1, -1):
+        self.backward_logits(self.modules[-1].backward(dout))
+
+    # The trainer stops before the softmax and takes the loss from the logits
+    # (mlp_cifar.numpy_net.loss): finite unless the logits are not.
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """Forward through every module but the final softmax."""
+        for module in self.modules[:-1]:
+            x = module.forward(x)
+        return x
+
+    def backward_logits(self, dlogits: np.ndarray) -> None:
+        """Backward from dL/d(logits) through every module but the final softmax."""
+        dout = dlogits
+        for i in range(len(self.modules) - 2, -1, -1):
             module = self.modules[i]
             if i == 0:
                 module.backward(dout, need_dx=False)  # gradient w.r.t. the pixels is never used

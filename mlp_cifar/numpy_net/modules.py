@@ -102,9 +102,10 @@ class SoftMaxModule:
 class CrossEntropyModule:
     """Mean cross-entropy of softmax probabilities ``x`` (S, C) and integer labels ``y`` (S,).
 
-    No clipping: once a true-class probability underflows to 0 (a logit gap of
-    about 100 in float32, reached only when training has blown up) the loss is
-    infinite, and the trainer records the run as diverged, as it does for NaN.
+    No clipping, as in the course template: once a true-class probability
+    underflows to 0 (a logit gap of about 100 in float32) the loss is infinite.
+    The trainer therefore takes its loss from the logits instead
+    (mlp_cifar.numpy_net.loss), where it stays finite unless they do not.
     """
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> float:
