@@ -25,10 +25,10 @@ def logged(log_path: str | os.PathLike) -> Iterator[None]:
     printed on the real stderr so the user sees why the job failed without
     opening the log. A SIGINT or SIGTERM stops the job the same way (mlp_cifar.signals).
     """
-    stop_on_signals()
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     real_stderr = sys.stderr
-    with open(log_path, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+    with (stop_on_signals(), open(log_path, "w") as log, contextlib.redirect_stdout(log),
+          contextlib.redirect_stderr(log)):
         try:
             yield
         except BaseException as err:

@@ -7,17 +7,19 @@ jobs; Ctrl-C in a terminal reaches both, at once.
 
 - In Snakemake's process (workflow/rules/common.smk): `forward_interrupt_to_jobs` passes SIGINT
   on to its child processes as SIGTERM, then lets Snakemake stop as before.
-- In each job (mlp_cifar.job.logged): `stop_on_signals` turns the first SIGINT or SIGTERM into an
+- In each job (mlp_cifar.job.logged) and the trainer's command line: `stop_on_signals` turns the first SIGINT or SIGTERM into an
   exception, so that partial outputs are removed on the way out (mlp_cifar.atomic), and ignores
   the ones after it (Ctrl-C in a terminal delivers the forwarded signal as well).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
 from pathlib import Path
+from typing import Iterator
 
 
 class Stopped(KeyboardInterrupt):
@@ -64,14 +66,29 @@ def forward_interrupt_to_jobs() -> None:
     signal.signal(signal.SIGINT, forward)
 
 
-def stop_on_signals() -> None:
-    """Raise `Stopped` on the first SIGINT or SIGTERM and ignore both from then on."""
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Inside: the first SIGINT or SIGTERM raises `Stopped`, and both are ignored from then on (to
+    the end of the process: it is on its way out). Without a signal, the handlers that were there
+    before come back on the way out."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    stopped = False
 
     def stop(signum, frame):
+        nonlocal stopped
+        stopped = True
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise Stopped(f"stopped by {signal.Signals(signum).name}; no output was written")
 
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, stop)
+    try:
+        yield
+    finally:
+        if not stopped:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

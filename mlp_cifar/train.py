@@ -11,12 +11,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
+from pathlib import Path
 
 from mlp_cifar.atomic import write_json
 from mlp_cifar.data.archive import ArchiveError
 from mlp_cifar.data.dataset import N_VAL, make_splits
-from mlp_cifar.data.source import load_arrays
-from mlp_cifar.training import BACKENDS, DEVICES, DTYPES, RunConfig, train
+from mlp_cifar.data.source import CACHE_NAME, load_arrays
+from mlp_cifar.signals import Stopped, stop_on_signals
+from mlp_cifar.training import BACKENDS, DEVICES, DTYPES, InvalidRunConfig, RunConfig, train
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -48,22 +51,76 @@ def parse_args(argv=None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+class UsageError(Exception):
+    """A command-line value that cannot work, found before any training."""
+
+
+def run_config(args: argparse.Namespace) -> RunConfig:
+    """The run's settings; a bad one is reported by its option (``--lr 0.0: expected ...``)."""
+    try:
+        return RunConfig(backend=args.backend, hidden=args.hidden, batch_norm=args.batch_norm, lr=args.lr,
+                         batch_size=args.batch_size, epochs=args.epochs, momentum=args.momentum,
+                         weight_decay=args.weight_decay, seed=args.seed, dtype=args.dtype, device=args.device,
+                         threads=args.threads, schedule=args.schedule, zca=args.zca,
+                         augment={"flip": args.flip, "crop": args.crop} if args.flip or args.crop else None)
+    except InvalidRunConfig as err:
+        given = {k: (f"--{k.replace('_', '-')} {v!r}" if k != "augment" else f"--crop {args.crop}")
+                 for k, v in err.values.items()}
+        raise UsageError("; ".join(f"{given[k]}: expected {what}" for k, what in err.expected.items())) from None
+    except ValueError as err:  # the schedule's own check (mlp_cifar.schedules)
+        raise UsageError(f"--schedule: {err}") from None
+
+
+def check_writable(directory: Path, what: str) -> None:
+    """Fail now, not after the training, when ``directory`` cannot take a new file."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as err:
+        raise UsageError(f"cannot write {what} in {directory}: {err.strerror}") from None
+
+
+def check_sizes(n_images: int, n_val: int, batch_size: int) -> None:
+    if not 0 < n_val < n_images:
+        raise UsageError(f"--n-val {n_val}: expected 1..{n_images - 1} (the archive has {n_images} training images)")
+    if batch_size > n_images - n_val:
+        raise UsageError(f"--batch-size {batch_size}: larger than the {n_images - n_val} training examples "
+                         f"({n_images} images minus --n-val {n_val})")
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    with stop_on_signals():
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
+    out = Path(args.out)
     try:
-        cfg = RunConfig(backend=args.backend, hidden=args.hidden, batch_norm=args.batch_norm, lr=args.lr,
-                        batch_size=args.batch_size, epochs=args.epochs, momentum=args.momentum,
-                        weight_decay=args.weight_decay, seed=args.seed, dtype=args.dtype, device=args.device,
-                        threads=args.threads, schedule=args.schedule, zca=args.zca,
-                        augment={"flip": args.flip, "crop": args.crop} if args.flip or args.crop else None)
-        arrays = load_arrays(args.archive, args.data_dir)
-    except (ArchiveError, ValueError) as err:
+        cfg = run_config(args)
+        if out.is_dir():
+            raise UsageError(f"--out {out} is a directory; give the JSON file to write")
+        check_writable(out.parent, f"--out {out}")
+        if not (Path(args.data_dir) / CACHE_NAME).is_file():
+            check_writable(Path(args.data_dir), "the array cache (--data-dir)")
+        arrays = load_arrays(args.archive, args.data_dir, option="--archive")
+        check_sizes(len(arrays.train_labels), args.n_val, cfg.batch_size)
+        splits = make_splits(arrays, n_val=args.n_val, split_seed=args.split_seed, dtype=args.dtype)
+        result = train(cfg, splits, progress=not args.no_progress)
+        result["data"]["split_seed"] = args.split_seed
+        write_json(out, result)
+    except (UsageError, ArchiveError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    splits = make_splits(arrays, n_val=args.n_val, split_seed=args.split_seed, dtype=args.dtype)
-    result = train(cfg, splits, progress=not args.no_progress)
-    result["data"]["split_seed"] = args.split_seed
-    write_json(args.out, result)
+    except OSError as err:  # a full disk, a file made read-only meanwhile: name the file
+        where = f": {err.filename}" if err.filename else ""
+        unwritten = "" if err.filename and Path(err.filename) == out else f"; {out} was not written"
+        print(f"error: {err.strerror or err}{where}{unwritten}", file=sys.stderr)
+        return 1
+    except Stopped as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 130
     summary = {k: result[k] for k in ("best_epoch", "best_val_accuracy", "test_accuracy", "diverged", "train_seconds")}
     print(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in summary.items()))
     return 0

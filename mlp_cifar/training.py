@@ -34,6 +34,15 @@ DEVICES = ("auto", "cpu", "cuda")  # torch only; the numpy backend always runs o
 EVAL_CHUNK = 1000
 
 
+class InvalidRunConfig(ValueError):
+    """Run settings out of range: ``expected`` maps each bad field to what it should be."""
+
+    def __init__(self, expected: dict[str, str], values: dict):
+        self.expected, self.values = expected, values
+        super().__init__("invalid run configuration: " + ", ".join(
+            f"{k}={values[k]!r} (expected {what})" for k, what in expected.items()))
+
+
 @dataclass
 class RunConfig:
     """One training run. Defaults are the assignment's."""
@@ -55,23 +64,24 @@ class RunConfig:
     zca: float | None = None  # ZCA whitening with this epsilon, fitted on the training split; None: off
 
     def __post_init__(self):
+        # field -> (valid?, what is expected); the same bounds as the config schema's run settings
         checks = {
-            "backend": self.backend in BACKENDS,
-            "hidden": all(isinstance(h, int) and h > 0 for h in self.hidden),
-            "lr": self.lr >= 0 and math.isfinite(self.lr),
-            "batch_size": isinstance(self.batch_size, int) and self.batch_size > 0,
-            "epochs": isinstance(self.epochs, int) and self.epochs > 0,
-            "momentum": 0 <= self.momentum < 1,
-            "weight_decay": self.weight_decay >= 0,
-            "dtype": self.dtype in DTYPES,
-            "device": self.device in DEVICES,
-            "augment": _valid_augment(self.augment),
-            "zca": self.zca is None or (isinstance(self.zca, (int, float)) and not isinstance(self.zca, bool)
-                                        and 0 < self.zca < math.inf),
+            "backend": (self.backend in BACKENDS, f"one of {', '.join(BACKENDS)}"),
+            "hidden": (all(isinstance(h, int) and h > 0 for h in self.hidden), "positive layer sizes"),
+            "lr": (self.lr > 0 and math.isfinite(self.lr), "a finite number > 0"),
+            "batch_size": (isinstance(self.batch_size, int) and self.batch_size > 0, "an integer >= 1"),
+            "epochs": (isinstance(self.epochs, int) and self.epochs > 0, "an integer >= 1"),
+            "momentum": (0 <= self.momentum < 1, "a number in [0, 1)"),
+            "weight_decay": (self.weight_decay >= 0, "a number >= 0"),
+            "dtype": (self.dtype in DTYPES, f"one of {', '.join(DTYPES)}"),
+            "device": (self.device in DEVICES, f"one of {', '.join(DEVICES)}"),
+            "augment": (_valid_augment(self.augment), f"flip true or false, crop 0..{SIDE - 1}"),
+            "zca": (self.zca is None or (isinstance(self.zca, (int, float)) and not isinstance(self.zca, bool)
+                                         and 0 < self.zca < math.inf), "a finite epsilon > 0"),
         }
-        bad = [k for k, ok in checks.items() if not ok]
+        bad = {k: expected for k, (ok, expected) in checks.items() if not ok}
         if bad:
-            raise ValueError(f"invalid run configuration: {', '.join(f'{k}={getattr(self, k)!r}' for k in bad)}")
+            raise InvalidRunConfig(bad, {k: getattr(self, k) for k in bad})
         make_schedule(self.lr, self.schedule, self.epochs)  # raises ValueError naming a bad schedule
 
     def augmentation(self) -> dict:
@@ -265,6 +275,7 @@ def _train(cfg, splits, lr_at_epoch, progress) -> dict:
     epochs: list[dict] = []
     best = {"epoch": None, "val_accuracy": -1.0, "state": None}
     diverged_at = None
+    trained_seconds = 0.0  # also the batches of an epoch that diverged
     started = time.perf_counter()
 
     bar = tqdm(total=cfg.epochs * n_batches, desc=f"{cfg.backend} lr={cfg.lr:g}", unit="batch",
@@ -290,6 +301,7 @@ def _train(cfg, splits, lr_at_epoch, progress) -> dict:
             seen += len(idx)
             bar.update(1)
         train_seconds = time.perf_counter() - t0
+        trained_seconds += train_seconds
         if diverged_at:
             break
         t1 = time.perf_counter()
@@ -334,7 +346,7 @@ def _train(cfg, splits, lr_at_epoch, progress) -> dict:
         "test_loss": test_loss,
         "diverged": diverged_at is not None,
         "diverged_at": diverged_at,
-        "train_seconds": sum(e["train_seconds"] for e in epochs),
+        "train_seconds": trained_seconds,
         "whiten_seconds": whiten_seconds,  # ZCA fit and transform, before training; 0 without
         "total_seconds": time.perf_counter() - started + whiten_seconds,
         "device": backend.device,

@@ -64,6 +64,7 @@ def download_archive(
     retries: int = 3,
     backoff_s: float = 2.0,
     timeout_s: float = 60.0,
+    offline_hint: str = "offline? set the config key cifar10_archive to a local copy of the archive",
 ) -> Path:
     """Download ``url`` to ``dest``; the file appears only if its MD5 equals ``md5``.
 
@@ -91,8 +92,7 @@ def download_archive(
             if attempt < retries:
                 time.sleep(backoff_s * attempt)
     raise ArchiveError(
-        f"could not download {url} after {retries} attempts ({last_error}); "
-        f"offline? set the config key cifar10_archive to a local copy of the archive"
+        f"could not download {url} after {retries} attempts ({last_error}); {offline_hint}"
     )
 
 

@@ -11,6 +11,9 @@ from mlp_cifar.data.cache import build_cache
 
 def prepare_data(archive: str, cache_out: str, info_out: str) -> None:
     """Verify the archive, cache its arrays, and record its MD5 and whether it is official."""
+    if Path(archive).is_dir():
+        raise ArchiveError(f"CIFAR-10 archive {archive} (config key cifar10_archive) is a directory; set it to "
+                           f"the file cifar-10-python.tar.gz itself")
     if not Path(archive).is_file():
         raise ArchiveError(f"CIFAR-10 archive {archive} does not exist; set the config key cifar10_archive "
                            f"to a local copy of cifar-10-python.tar.gz, or to null to download it")
