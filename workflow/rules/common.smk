@@ -15,9 +15,12 @@ from mlp_cifar.figures import (
 )
 from mlp_cifar.runs import cluster_resources, schedule_runs, sweep_runs
 from mlp_cifar.signals import forward_interrupt_to_jobs
+from mlp_cifar.snakemake_locks import keep_other_instances_locks
 
 # Ctrl-C or `kill -INT` to Snakemake stops the running jobs instead of waiting for them.
 forward_interrupt_to_jobs()
+# A finishing Snakemake removes only its own locks, not those of another instance still running.
+keep_other_instances_locks()
 
 DATA_DIR = "data"
 DOWNLOADED_ARCHIVE = f"{DATA_DIR}/cifar-10-python.tar.gz"
