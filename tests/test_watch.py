@@ -73,6 +73,8 @@ def test_template_edit_rebuilds_the_report(smoke_build: Path, tmp_path: Path):
         _wait_for(lines, "[watch] watching", seen, timeout=180)
         first_build = "".join(seen)
         assert "build finished" in first_build
+        # Its Snakemake loads the workflow profile too (rerun-incomplete after an interrupted build).
+        assert "workflow specific profile profiles/default" in first_build
         time.sleep(1.0)  # let the file watcher settle before the edit
 
         template = work / "report" / "templates" / "report.html.j2"
