@@ -392,9 +392,11 @@ def test_sweep_with_a_divergent_rate_through_snakemake(smoke_build):
     rows = {re.sub(r"<[^>]+>", "", r.split("</td>")[0]).strip(): r
             for r in re.findall(r"<tr><td class=\"num\">.*?</tr>", table, flags=re.S)}
     assert set(rows) == {"10⁻³", "0.1", "100"}
-    assert 'class="fail diverged">diverged (1, 2)' in rows["100"]
+    batch = doc["diverged_at"]["batch"]
+    assert len(doc["batch_losses"]) == batch  # recorded up to the batch whose loss blew up
+    assert f'class="fail diverged">diverged (1, {batch})' in rows["100"]
     assert "diverged" not in rows["10⁻³"] and "diverged" not in rows["0.1"]
-    assert "the loss became non-finite at η = 100 (epoch 1, batch 2)" in " ".join(section.split())
+    assert f"the loss became non-finite at η = 100 (epoch 1, batch {batch})" in " ".join(section.split())
     assert "sweep_diverged_sweep_lr_1e02_plain" in section  # the cross in the accuracy figure
     assert "sweep_diverged_sweep_lr_1em01_plain" not in section
 
@@ -405,7 +407,7 @@ def test_sweep_with_a_divergent_rate_through_snakemake(smoke_build):
 
 
 def test_changing_the_sweep_list_adds_or_removes_only_those_points(smoke_build):
-    config = smoke_build / "workflow" / "profiles" / "smoke" / "experiment.yaml"
+    config = smoke_build / "profiles" / "smoke" / "experiment.yaml"
     original = config.read_text()
     assert "lrs: [1.0e-3, 1.0e-1, 100.0]" in original
     try:
@@ -424,7 +426,12 @@ def test_changing_the_sweep_list_adds_or_removes_only_those_points(smoke_build):
 
 def test_learning_rates_must_be_numbers(tmp_path):
     work = copy_workflow(tmp_path / "w")
-    (work / "bad.yaml").write_text("sweep:\n  lrs: [1e-6, 0.1]\n  batch_norm: [false]\n")  # YAML 1.1: '1e-6' is a str
+    # YAML 1.1 reads 1e-6 (no dot) as text: the workflow reads it as the number the schema asks for
+    # (mlp_cifar.config_types); text that is no number is still rejected.
+    (work / "ok.yaml").write_text("sweep:\n  lrs: [1e-6, 0.1]\n  batch_norm: [false]\n")
+    proc = snakemake(work, "--cores", "1", "-n", "--configfile", "ok.yaml", "--", "results/runs/sweep_lr_1em06_plain.json")
+    assert "sweep_lr_1em06_plain" in proc.stdout + proc.stderr
+    (work / "bad.yaml").write_text("sweep:\n  lrs: [1e-6, fast]\n  batch_norm: [false]\n")
     proc = snakemake(work, "--cores", "1", "-n", "--configfile", "bad.yaml", check=False)
     out = proc.stdout + proc.stderr
-    assert proc.returncode != 0 and "Error validating config file" in out and "'1e-6' is not of type 'number'" in out
+    assert proc.returncode != 0 and "Error validating config file" in out and "'fast' is not of type 'number'" in out

@@ -104,7 +104,7 @@ def test_nothing_to_do_after_a_run(built):
 
 
 def test_hyperparameter_change_reruns_training_figures_and_report_only(built):
-    config = built / "workflow" / "profiles" / "smoke" / "experiment.yaml"
+    config = built / "profiles" / "smoke" / "experiment.yaml"
     original = config.read_text()
     try:
         config.write_text(original.replace("lr: 0.05", "lr: 0.02"))
@@ -124,7 +124,7 @@ def test_hyperparameter_change_reruns_training_figures_and_report_only(built):
 
 
 def test_another_seed_trains_only_the_new_runs(built):
-    config = built / "workflow" / "profiles" / "smoke" / "experiment.yaml"
+    config = built / "profiles" / "smoke" / "experiment.yaml"
     original = config.read_text()
     try:
         config.write_text(original.replace("seeds: [42, 43]", "seeds: [42, 43, 44]"))
