@@ -121,8 +121,9 @@ class NumpyBackend:
         with np.errstate(over="ignore", invalid="ignore"):
             logits = self.model.logits(x)
             loss, dlogits = softmax_cross_entropy(logits, y)
-            self.model.backward_logits(dlogits)
-        self.optim.lr = lr
+            self.optim.lr = lr
+            # Linear weights are updated inside their gradient products; the rest in step().
+            self.model.backward_logits(dlogits, sgd=self.optim)
         self.optim.step()
         return loss, int((logits.argmax(axis=1) == y).sum())
 

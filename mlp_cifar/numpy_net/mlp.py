@@ -48,15 +48,17 @@ class MLP:
             x = module.forward(x)
         return x
 
-    def backward_logits(self, dlogits: np.ndarray) -> None:
-        """Backward from dL/d(logits) through every module but the final softmax."""
+    def backward_logits(self, dlogits: np.ndarray, sgd=None) -> None:
+        """Backward from dL/d(logits) through every module but the final softmax. With ``sgd``,
+        linear layers update their weights on the way (LinearModule.backward)."""
         dout = dlogits
         for i in range(len(self.modules) - 2, -1, -1):
             module = self.modules[i]
+            fused = {"sgd": sgd} if sgd is not None and isinstance(module, LinearModule) else {}
             if i == 0:
-                module.backward(dout, need_dx=False)  # gradient w.r.t. the pixels is never used
+                module.backward(dout, need_dx=False, **fused)  # gradient w.r.t. the pixels is never used
             else:
-                dout = module.backward(dout)
+                dout = module.backward(dout, **fused)
 
     def clear_cache(self) -> None:
         for module in self.modules:

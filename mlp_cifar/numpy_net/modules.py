@@ -50,12 +50,20 @@ class LinearModule:
         out += self.params["bias"]
         return out
 
-    def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+    def backward(self, dout: np.ndarray, need_dx: bool = True, sgd=None) -> np.ndarray | None:
         """Fill ``self.grads`` and return dL/dx (skipped with ``need_dx=False``, e.g. for the
-        first layer of a network, where nobody needs the gradient of the pixels)."""
-        self.grads["weight"] = dout.T @ self.x
+        first layer of a network, where nobody needs the gradient of the pixels).
+
+        With an optimizer ``sgd`` (mlp_cifar.numpy_net.optim.SGD), the weight is updated here,
+        inside the product dY^T X (one BLAS call), and ``grads["weight"]`` is not computed.
+        """
+        dx = dout @ self.params["weight"] if need_dx else None  # before the weight changes
+        if sgd is not None:
+            sgd.update_from_product(self, "weight", dout, self.x)
+        else:
+            self.grads["weight"] = dout.T @ self.x
         self.grads["bias"] = dout.sum(axis=0)
-        return dout @ self.params["weight"] if need_dx else None
+        return dx
 
     def clear_cache(self) -> None:
         self.x = None
