@@ -11,7 +11,10 @@ synthetic CIFAR-shaped data (class mean images plus noise; mlp_cifar.parity.synt
    (deterministic algorithms, CUBLAS_WORKSPACE_CONFIG set by mlp_cifar.training.torch_device).
 3. float32 CUDA against float32 CPU (same seed, same batches): how far the batch losses and
    validation accuracies drift apart by rounding alone.
-4. training time per epoch on CUDA and on the CPU, side by side in this one run.
+4. training time per epoch on CUDA and on the CPU, side by side in this one run (on CUDA the
+   training split stays on the device and losses are read back once per epoch:
+   TorchBackend.resident_epoch);
+5. the same for the stronger MLP's shape (config.yaml runs.strong, without its augmentation).
 """
 
 from __future__ import annotations
@@ -22,12 +25,16 @@ import json
 import sys
 import time
 
+from pathlib import Path
+
 import numpy as np
 import torch
+import yaml
 
 from mlp_cifar.parity import THRESHOLD, compare, parity_settings, synthetic_splits
 from mlp_cifar.training import RunConfig, train
 
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULTS = {"hidden": [128], "lr": 0.1, "batch_size": 128, "epochs": 10, "momentum": 0.0,
             "weight_decay": 0.0, "seed": 42}
 
@@ -35,6 +42,13 @@ DEFAULTS = {"hidden": [128], "lr": 0.1, "batch_size": 128, "epochs": 10, "moment
 def rel(a, b) -> float:
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     return float(np.max(np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-300)))
+
+
+def strong_shape() -> dict:
+    """config.yaml's `strong` run: the settings that shape its cost per epoch."""
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    strong = {**config["defaults"], **config["runs"]["strong"]}
+    return {k: strong[k] for k in ("hidden", "batch_norm", "batch_size", "momentum", "weight_decay")}
 
 
 def timed_train(cfg: RunConfig, splits) -> dict:
@@ -98,8 +112,19 @@ def main(argv=None) -> int:
     print(f"[4] seconds per epoch ({args.n_train} images, batch 128): {device} {per_epoch['device']:.3f}, "
           f"cpu ({torch.get_num_threads()} threads) {per_epoch['cpu']:.3f}, cpu/{device} "
           f"{per_epoch['cpu'] / per_epoch['device']:.1f}x (second {device} run, warm)")
+    # 5. The stronger MLP's shape (config.yaml runs.strong: its layers, batch norm, momentum, weight
+    # decay; without augmentation, so that the training split stays on the device).
+    strong = strong_shape()
+    per_epoch_strong = {}
+    for name, dev in (("device", device), ("cpu", "cpu")):
+        doc = timed_train(RunConfig(**{**base, **strong}, device=dev, threads=torch.get_num_threads()), splits)
+        per_epoch_strong[name] = doc["train_seconds"] / args.epochs
+    print(f"[5] strong's shape {strong['hidden']}, batch norm: seconds per epoch {device} "
+          f"{per_epoch_strong['device']:.3f}, cpu {per_epoch_strong['cpu']:.3f}, cpu/{device} "
+          f"{per_epoch_strong['cpu'] / per_epoch_strong['device']:.1f}x")
     out.update({"deterministic": identical, "run_device": gpu_a["device"], "cpu_vs_device": drift,
                 "val_accuracy": {"device": val_gpu, "cpu": val_cpu}, "seconds_per_epoch": per_epoch,
+                "seconds_per_epoch_strong_shape": per_epoch_strong, "strong_shape": strong,
                 "cpu_threads": torch.get_num_threads()})
     ok = all(c["passed"] for c in cases) and identical and gpu_a["device"] == device
     out["passed"] = ok

@@ -140,6 +140,9 @@ class NumpyBackend:
         self.model.clear_cache()
         return total_loss / len(y), correct / len(y)
 
+    def keep_on_device(self, train_x: np.ndarray, train_y: np.ndarray) -> bool:
+        return False  # NumPy has no device: batches are gathered stepwise
+
     def state(self):
         return self.model.snapshot()
 
@@ -180,6 +183,39 @@ class TorchBackend:
         self.optim.step()
         return float(loss.detach()), int((logits.detach().argmax(dim=1) == yb).sum())
 
+    def keep_on_device(self, train_x: np.ndarray, train_y: np.ndarray) -> bool:
+        """On a GPU, copy the training split there once (`resident_epoch` then trains from it);
+        on the CPU there is nothing to gain: batches are gathered stepwise."""
+        if not keeps_data_on(self.device):
+            return False
+        self.train_x = self.torch.from_numpy(train_x).to(self.device)
+        self.train_y = self.torch.from_numpy(train_y).to(self.device)
+        return True
+
+    def resident_epoch(self, batches: list[np.ndarray], lr: float,
+                       on_batch: Callable[[], object]) -> tuple[list[float], list[int]]:
+        """One epoch on the split `keep_on_device` placed: batches gathered on the device, each
+        batch's loss and correct count kept there and read back once, at the end (a GPU runs
+        ahead of Python instead of waiting for every loss). The steps are those of `train_step`."""
+        torch = self.torch
+        self.model.train()
+        for group in self.optim.param_groups:
+            group["lr"] = lr
+        order = torch.from_numpy(np.stack(batches)).to(self.device)  # the epoch's indices, one copy
+        losses = torch.empty(len(batches), dtype=self.train_x.dtype, device=self.device)
+        corrects = torch.empty(len(batches), dtype=torch.int64, device=self.device)
+        for b in range(len(batches)):
+            xb, yb = self.train_x[order[b]], self.train_y[order[b]]
+            logits = self.model(xb)
+            loss = self.loss(logits, yb)
+            self.optim.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optim.step()
+            losses[b] = loss.detach()
+            corrects[b] = (logits.detach().argmax(dim=1) == yb).sum()
+            on_batch()
+        return losses.cpu().tolist(), corrects.cpu().tolist()
+
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         torch = self.torch
         self.model.eval()
@@ -201,6 +237,11 @@ class TorchBackend:
 
     def threads(self) -> int:
         return self.torch.get_num_threads()
+
+
+def keeps_data_on(device: str) -> bool:
+    """Whether PyTorch runs on ``device`` keep the training split there (a GPU: yes)."""
+    return device != "cpu"
 
 
 def torch_device(requested: str = "auto") -> str:
@@ -253,6 +294,27 @@ def train(cfg: RunConfig, splits: CifarSplits, lr_at_epoch: Callable[[int], floa
     return _train(cfg, splits, lr_at_epoch, progress)
 
 
+def stepwise_epoch(backend, train_x, train_y, batches, lr, xb, batch_rng, augmentation,
+                   on_batch: Callable[[], object]) -> tuple[list[float], list[int]]:
+    """One epoch, one ``train_step`` per batch gathered here on the CPU: the batch losses (up to
+    the first non-finite one) and the correct predictions of each batch."""
+    losses, corrects = [], []
+    for idx in batches:
+        # mode="clip": with the default mode="raise", take() gathers into a temporary and copies
+        # that into ``out`` (NumPy buffers ``out`` to keep it intact on an index error), which made
+        # the gather ~1.5x slower. Indices of a permutation are always in range, so clipping never acts.
+        np.take(train_x, idx, axis=0, out=xb, mode="clip")
+        # Off, augment_batch returns xb itself and draws nothing: the run is as without it.
+        x = augment_batch(xb, batch_rng, augmentation["flip"], augmentation["crop"])
+        loss, n_correct = backend.train_step(x, train_y[idx], lr)
+        losses.append(loss)
+        if not math.isfinite(loss):
+            break
+        corrects.append(n_correct)
+        on_batch()
+    return losses, corrects
+
+
 def _train(cfg, splits, lr_at_epoch, progress) -> dict:
     lr_at_epoch = lr_at_epoch or make_schedule(cfg.lr, cfg.schedule, cfg.epochs).learning_rate
     whiten_seconds = 0.0
@@ -272,6 +334,8 @@ def _train(cfg, splits, lr_at_epoch, progress) -> dict:
         raise ValueError(f"batch_size {cfg.batch_size} exceeds the {len(splits.train)} training examples")
     xb = np.empty((cfg.batch_size, train_x.shape[1]), dtype=dtype)  # reused gather buffer
     augmentation = cfg.augmentation()
+    # PyTorch on a GPU keeps the training split there and reads the losses back once per epoch.
+    resident = not any(augmentation.values()) and backend.keep_on_device(train_x, splits.train.y)
     batch_losses: list[float | None] = []
     epochs: list[dict] = []
     best = {"epoch": None, "val_accuracy": -1.0, "state": None}
@@ -284,23 +348,21 @@ def _train(cfg, splits, lr_at_epoch, progress) -> dict:
     for epoch in range(cfg.epochs):
         lr = float(lr_at_epoch(epoch))
         t0 = time.perf_counter()
-        loss_sum, correct, seen = 0.0, 0, 0
-        for b, idx in enumerate(epoch_batches(len(splits.train), cfg.batch_size, batch_rng)):
-            # mode="clip": with the default mode="raise", take() gathers into a temporary and copies
-            # that into ``out`` (NumPy buffers ``out`` to keep it intact on an index error), which made
-            # the gather ~1.5x slower. Indices of a permutation are always in range, so clipping never acts.
-            np.take(train_x, idx, axis=0, out=xb, mode="clip")
-            # Off, augment_batch returns xb itself and draws nothing: the run is as without it.
-            x = augment_batch(xb, batch_rng, augmentation["flip"], augmentation["crop"])
-            loss, n_correct = backend.train_step(x, splits.train.y[idx], lr)
-            batch_losses.append(_finite_or_none(loss))
-            if not math.isfinite(loss):
-                diverged_at = {"epoch": epoch + 1, "batch": b + 1}
-                break
-            loss_sum += loss * len(idx)
-            correct += n_correct
-            seen += len(idx)
-            bar.update(1)
+        # The whole epoch's order is drawn first, then (stepwise) each batch's augmentation.
+        batches = list(epoch_batches(len(splits.train), cfg.batch_size, batch_rng))
+        if resident:
+            losses, corrects = backend.resident_epoch(batches, lr, on_batch=bar.update)
+        else:
+            losses, corrects = stepwise_epoch(backend, train_x, splits.train.y, batches, lr, xb, batch_rng,
+                                              augmentation, on_batch=bar.update)
+        # Each epoch ends at the first non-finite loss: the run diverged there.
+        finite = next((b for b, loss in enumerate(losses) if not math.isfinite(loss)), len(losses))
+        losses, corrects = losses[:finite + 1], corrects[:finite]
+        batch_losses.extend(_finite_or_none(loss) for loss in losses)
+        if finite < len(batches):
+            diverged_at = {"epoch": epoch + 1, "batch": finite + 1}
+        loss_sum = sum(loss * cfg.batch_size for loss in losses[:finite])
+        correct, seen = sum(corrects), finite * cfg.batch_size
         train_seconds = time.perf_counter() - t0
         trained_seconds += train_seconds
         if diverged_at:
