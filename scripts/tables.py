@@ -1,7 +1,11 @@
-from mlp_cifar.job import logged, read_json
-from mlp_cifar.tables import write_table
+from mlp_cifar.job import logged, read_documents, read_json
+from mlp_cifar.tables import write_tables
 
 with logged(snakemake.log[0]):
-    metrics = read_json(snakemake.input.metrics)
-    for kind, out in snakemake.output.items():
-        write_table(kind, metrics, out)
+    outputs = dict(snakemake.output.items())
+    write_tables(
+        read_json(snakemake.input.metrics),
+        read_documents(snakemake.input.runs),
+        csv_out={k.removeprefix("csv_"): v for k, v in outputs.items() if k.startswith("csv_")},
+        html_out={k: v for k, v in outputs.items() if not k.startswith("csv_")},
+    )

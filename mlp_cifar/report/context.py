@@ -149,5 +149,5 @@ def build_context(runs: Mapping[str, Mapping], metrics: Mapping, figures: Mappin
                                        decays=(config.get("schedules") or {}).get("decays") or ()),
         # The configured comparison sections (config report.sections), by name.
         "run_comparisons": {s["name"]: run_comparison_context(summaries, s) for s in configured},
-        "all_runs": all_runs_context(metrics),
+        "all_runs": all_runs_context(metrics, runs),
     }

@@ -7,6 +7,7 @@ from snakemake.exceptions import WorkflowError
 # The package beside this Snakefile (Snakemake puts its directory first on sys.path).
 from mlp_cifar.codedeps import module_files
 from mlp_cifar.figures import (
+    CSV_TABLES,
     FIGURES,
     SECTIONS,
     TABLES,
@@ -223,6 +224,17 @@ def table_outputs():
         )
         for key, table in TABLES.items()
     }
+
+
+def csv_outputs():
+    """The tables rule's CSVs: runs and epochs always, sweep and schedules when configured."""
+    wanted = {
+        "runs": True,
+        "epochs": True,
+        "sweep": bool(SWEEP_RUNS),
+        "schedules": bool(SCHEDULE_RUNS),
+    }
+    return {f"csv_{key}": path for key, path in CSV_TABLES.items() if wanted[key]}
 
 
 def train_threads():

@@ -40,9 +40,11 @@ rule report:
 rule tables:
     input:
         metrics="results/metrics.json",
+        runs=expand("results/runs/{run}.json", run=RUNS),
         code=code("tables.py"),
     output:
         **table_outputs(),
+        **csv_outputs(),
     log:
         "logs/tables.log",
     conda:
