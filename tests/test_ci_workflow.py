@@ -61,3 +61,23 @@ def test_workflow_builds_what_the_issue_asks():
     for job in ("smoke-report", "full-report"):
         upload = next(s for s in jobs[job]["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact"))
         assert upload["with"]["path"].split() == ["results/report/", "results/metrics.json"]
+
+
+def test_a_pull_request_gets_the_comparison_with_its_merge_base_in_the_job_summary():
+    jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]
+    steps = jobs["smoke-report"]["steps"]
+    checkout = next(s for s in steps if str(s.get("uses", "")).startswith("actions/checkout"))
+    assert checkout["with"]["fetch-depth"] == 0  # the merge base must be reachable
+    base = next(s for s in steps if "merge-base" in str(s.get("run", "")))
+    compare = next(s for s in steps if "mlp_cifar.compare" in str(s.get("run", "")))
+    for step in (base, compare):
+        assert step["if"] == "github.event_name == 'pull_request'"
+    assert steps.index(base) < steps.index(compare)
+    # The base is built in its own checkout with its own venv (its code, its pins), on the smoke profile.
+    assert "git worktree add" in base["run"] and "make install" in base["run"]
+    assert "--profile" in base["run"] and "results/metrics.json" in base["run"]
+    assert "github.event.pull_request.base.sha" in base["env"]["BASE_SHA"]
+    # One summary per run, nothing posted: no comment step anywhere in the workflow.
+    assert '>> "$GITHUB_STEP_SUMMARY"' in compare["run"] and '"$RUNNER_TEMP/base/results" results' in compare["run"]
+    text = WORKFLOW.read_text()
+    assert "github-script" not in text and "gh pr comment" not in text and "issues: write" not in text
