@@ -81,3 +81,20 @@ def test_a_pull_request_gets_the_comparison_with_its_merge_base_in_the_job_summa
     assert '>> "$GITHUB_STEP_SUMMARY"' in compare["run"] and '"$RUNNER_TEMP/base/results" results' in compare["run"]
     text = WORKFLOW.read_text()
     assert "github-script" not in text and "gh pr comment" not in text and "issues: write" not in text
+
+
+def test_the_default_branch_full_build_is_deployed_to_github_pages():
+    jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]
+    full = jobs["full-report"]["steps"]
+    site = next(s for s in full if "mlp_cifar.site" in str(s.get("run", "")))
+    assert "--report results/snakemake-report.html" in site["run"]
+    assert "--snakemake-report results/snakemake-report.html" in site["run"]
+    upload = next(s for s in full if str(s.get("uses", "")).startswith("actions/upload-pages-artifact"))
+    assert upload["with"]["path"] == "site" and full.index(site) < full.index(upload)
+    pages = jobs["pages"]
+    assert pages["needs"] == "full-report"  # so only the default branch's build (full-report's `if`)
+    assert pages["permissions"] == {"pages": "write", "id-token": "write"}
+    assert pages["environment"]["name"] == "github-pages"
+    assert "steps.deployment.outputs.page_url" in pages["environment"]["url"]
+    (deploy,) = pages["steps"]
+    assert deploy["uses"].startswith("actions/deploy-pages") and deploy["id"] == "deployment"
