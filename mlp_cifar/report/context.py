@@ -38,18 +38,50 @@ DEFAULT_TITLE = "A multi-layer perceptron on CIFAR-10, reproduced"
 FigureId = tuple  # (key, run or None)
 
 
+def source_line(source: Mapping, git: Mapping) -> Markup:
+    """What drew a figure: its rule, script and drawing function, the commit, the run documents read.
+    Code and commit link to GitHub when the repository's remote is there (git["github"])."""
+    commit, repo = git.get("commit"), git.get("github")
+
+    def code(path: str) -> Markup:
+        if repo and commit:
+            return Markup('<a href="{}/blob/{}/{}"><code>{}</code></a>').format(repo, commit, path, path)
+        return Markup("<code>{}</code>").format(path)
+
+    module, _, function = source["draw"].partition(":")
+    if commit:
+        short = commit[:7] + (" (with uncommitted changes)" if git.get("dirty") else "")
+        at = Markup("at commit ") + (Markup('<a href="{}/commit/{}"><code>{}</code></a>').format(repo, commit, short)
+                                     if repo else Markup("<code>{}</code>").format(short))
+    else:
+        at = Markup("outside a git checkout (no commit)")
+    docs = list(source["docs"])
+    folder = os.path.commonpath(docs) if len(docs) > 1 else os.path.dirname(docs[0]) if docs else ""
+    names = Markup(", ").join(Markup("<code>{}</code>").format(os.path.relpath(d, folder) if folder else d)
+                              for d in docs)
+    read = Markup(" from {} in <code>{}/</code>").format(names, folder) if folder else (
+        Markup(" from {}").format(names) if docs else Markup(""))
+    return Markup('<p class="figure-source">Drawn by rule <code>{}</code>: {} calling <code>{}</code> of {}, '
+                  "{}{}.</p>").format(source["rule"], code("scripts/plot_figure.py"), function,
+                                                code(module.replace(".", "/") + ".py"), at, read)
+
+
 class Figures:
     """The report's figures, inlined once, looked up by declared key (and run, for per-run figures).
 
     Templates call ``figure("sweep_accuracy")`` or ``figure("batch_losses", run.name)``, and
     ``has_figure(...)`` where a figure is optional."""
 
-    def __init__(self, paths: Mapping[FigureId, str | os.PathLike]):
+    def __init__(self, paths: Mapping[FigureId, str | os.PathLike], sources: Mapping[FigureId, Mapping] | None = None,
+                 git: Mapping | None = None):
         self._svg = {}
         for (key, run), path in paths.items():
             name = key if run is None else f"{key}-{run}"
-            self._svg[(key, run)] = inline_svg(Path(path).read_text(encoding="utf-8"), f"fig-{name}-",
-                                               label=name.replace("_", " ").replace("-", " of "))
+            svg = inline_svg(Path(path).read_text(encoding="utf-8"), f"fig-{name}-",
+                             label=name.replace("_", " ").replace("-", " of "))
+            source = (sources or {}).get((key, run))
+            # The source line follows the drawing; rendering moves it into the figure's caption.
+            self._svg[(key, run)] = svg + source_line(source, git or {}) if source else svg
 
     def has(self, key: str, run: str | None = None) -> bool:
         return (key, run) in self._svg
@@ -77,7 +109,8 @@ def report_sections(configured: Sequence[Mapping] = ()) -> list[dict]:
 def build_context(runs: Mapping[str, Mapping], metrics: Mapping, figures: Mapping[FigureId, str | os.PathLike],
                   config: Mapping, provenance: Mapping, main_run: str = DEFAULT_MAIN_RUN,
                   title: str = DEFAULT_TITLE, parity: Mapping | None = None,
-                  derivations: Mapping | None = None) -> dict:
+                  derivations: Mapping | None = None,
+                  figure_sources: Mapping[FigureId, Mapping] | None = None) -> dict:
     """Everything the templates need, as plain data.
 
     ``runs``: run name -> result document; ``metrics``: the workflow's ``metrics.json``
@@ -103,7 +136,7 @@ def build_context(runs: Mapping[str, Mapping], metrics: Mapping, figures: Mappin
     summaries = {name: summarise_run(name, doc, run_metrics.get(name)) for name, doc in runs.items()}
     main = summaries[main_run]
     prov = provenance_context(provenance or {}, config, main)
-    figure = Figures(figures)
+    figure = Figures(figures, figure_sources, (provenance or {}).get("git"))
 
     originals = {backend: original(backend) for backend in ("numpy", "torch")}
     backends = backends_context(summaries, metrics, originals)

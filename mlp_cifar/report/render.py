@@ -45,9 +45,14 @@ def make_environment(templates_dir: str | os.PathLike) -> jinja2.Environment:
     return env
 
 
+_LINK = re.compile(r"""<a\b[^>]*>""", re.I)
+
+
 def external_references(html: str) -> list[str]:
-    """Every URL in ``html`` that would be fetched from outside the document (not ``#...``, not ``data:``)."""
-    found = [value for _, value in _REFERENCE.findall(html)] + _CSS_URL.findall(html)
+    """Every URL in ``html`` that would be fetched from outside the document (not ``#...``, not ``data:``).
+    A link (``<a href>``, e.g. a figure's source on GitHub) is followed by the reader, never fetched."""
+    fetched = _LINK.sub("<a>", html)
+    found = [value for _, value in _REFERENCE.findall(fetched)] + _CSS_URL.findall(fetched)
     return [v for v in found if v.strip() and not v.strip().startswith(("#", "data:"))]
 
 
@@ -59,6 +64,24 @@ def _refuse_fetch(url: str, *args, **kwargs):
     raise ReportError(f"the report must be self-contained but refers to {url}")
 
 
+_FIGURE = re.compile(r"<figure\b.*?</figure>", re.S)
+_SOURCE = re.compile(r'<p class="figure-source">(.*?)</p>', re.S)
+
+
+def sources_into_captions(html: str) -> str:
+    """Move each figure's source line (what ``figure(key, run)`` puts after the drawing) to the end of
+    that figure's caption, where readers look for it."""
+    def move(block: re.Match) -> str:
+        text = block.group(0)
+        source = _SOURCE.search(text)
+        if not source or "</figcaption>" not in text:
+            return text
+        text = text[:source.start()] + text[source.end():]
+        return text.replace("</figcaption>", f' <span class="figure-source">{source.group(1)}</span></figcaption>', 1)
+
+    return _FIGURE.sub(move, html)
+
+
 def render_html(context: Mapping, templates_dir: str | os.PathLike, css_path: str | os.PathLike | None = None,
                 template: str = "report.html.j2") -> str:
     """The report as one self-contained HTML string (the stylesheet inlined)."""
@@ -68,6 +91,7 @@ def render_html(context: Mapping, templates_dir: str | os.PathLike, css_path: st
     if "</style" in css.lower():
         raise ReportError(f"{css_path} contains '</style'")
     html = make_environment(templates_dir).get_template(template).render(**context, css=Markup(css))
+    html = sources_into_captions(html)
     external = external_references(html)
     if external:
         raise ReportError(f"the report is not self-contained; it refers to {sorted(set(external))[:5]}")

@@ -23,9 +23,11 @@ def figure_id(input_name: str) -> tuple[str, str | None]:
 
 
 def render_workflow_report(inputs: Mapping[str, str | list], config: Mapping, main_run: str,
-                           out_html: str | os.PathLike, out_pdf: str | os.PathLike) -> None:
+                           out_html: str | os.PathLike, out_pdf: str | os.PathLike,
+                           figure_sources: Mapping[str, Mapping] | None = None) -> None:
     """``inputs``: the report rule's named inputs (runs, metrics, parity, derivations, relu_variance,
-    archive_info, benchmarks, and one ``figure__<key>[__<run>]`` per figure)."""
+    archive_info, benchmarks, and one ``figure__<key>[__<run>]`` per figure); ``figure_sources``: per
+    figure input name, the rule, drawing function and documents that made it (its caption says so)."""
     docs = read_documents(inputs["runs"])
     provenance = {
         "git": git_state(),
@@ -40,5 +42,6 @@ def render_workflow_report(inputs: Mapping[str, str | list], config: Mapping, ma
     context = build_context(docs, read_json(inputs["metrics"]), figures, config, provenance, main_run=main_run,
                             parity=read_json(inputs["parity"]),
                             derivations={"results": read_json(inputs["derivations"]),
-                                         "relu_variance": read_json(inputs["relu_variance"])})
+                                         "relu_variance": read_json(inputs["relu_variance"])},
+                            figure_sources={figure_id(name): source for name, source in (figure_sources or {}).items()})
     render_report(context, TEMPLATES, out_html, out_pdf)

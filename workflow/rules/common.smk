@@ -216,6 +216,23 @@ def report_figure_inputs(wildcards):
     return inputs
 
 
+def report_figure_sources():
+    """Per report figure input (as report_figure_inputs): its rule, drawing function and the run
+    documents it was drawn from, for the line under its caption."""
+    sources = {}
+    for figure in FIGURES.values():
+        docs, shown = FIGURE_INPUTS[figure.inputs]
+        if not shown:
+            continue
+        for run in FIGURE_RUNS if figure.per_run else [None]:
+            sources[figure.input_name(run)] = {
+                "rule": figure.rule,
+                "draw": figure.draw,
+                "docs": [d.format(run=run) if run else d for d in docs],
+            }
+    return sources
+
+
 def table_outputs():
     """The tables rule's outputs, one per declared table, marked for Snakemake's report."""
     return {

@@ -32,6 +32,7 @@ rule report:
         config=config,
         runs=RUNS,
         main_run=config["report"]["main_run"],
+        figure_sources=report_figure_sources(),
     script:
         "../../scripts/render_report.py"
 
