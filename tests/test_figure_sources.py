@@ -73,3 +73,29 @@ def test_every_figure_of_a_smoke_build_says_what_drew_it(smoke_build):
     pdf_text = run(["pdftotext", str(smoke_build / "results" / "report" / "report.pdf"), "-"],
                    capture_output=True, text=True).stdout
     assert pdf_text.count("Drawn by rule") == len(drawn)
+
+
+# ----------------------------------------------------------------------------- the question map (item 6)
+
+def test_the_question_map_links_only_to_parts_this_build_has():
+    from mlp_cifar.report.question_map import drop_dangling_links
+
+    html = ('<h3 id="there">x</h3><table id="table-question-map"><tr><td class="qmap-links">'
+            '<a class="qmap" href="#there">a</a> · <a class="qmap" href="#gone">b</a></td></tr>'
+            '<tr><td class="qmap-links"><a class="qmap" href="#gone">c</a></td></tr></table>')
+    out = drop_dangling_links(html)
+    assert '<a class="qmap" href="#there">a</a></td>' in out and "#gone" not in out
+    assert '<td class="qmap-links">not in this build</td>' in out
+
+
+def test_every_question_of_the_assignment_is_mapped_in_a_smoke_build(smoke_build):
+    html = (smoke_build / "results" / "report" / "report.html").read_text()
+    table = re.search(r'<table id="table-question-map".*?</table>', html, flags=re.S).group(0)
+    rows = re.findall(r"<tr><td>([^<]+)</td>", table)
+    assert rows == ["1a–d", "2a–c", "3", "4a", "4b.i", "4b.ii", "4b.iv", "5"]
+    ids = set(re.findall(r'\bid="([^"]+)"', html))
+    links = re.findall(r'<a class="qmap" href="#([^"]+)">', table)
+    assert links and all(anchor in ids for anchor in links)
+    for anchor in ("derivation-q1_quadratic_form", "results-numpy", "results-torch", "figure-sweep-accuracy",
+                   "figure-schedules-illustration", "derivation-q5_second_moment"):
+        assert anchor in links, anchor

@@ -25,6 +25,7 @@ from mlp_cifar.report.errors import ReportError
 from mlp_cifar.report.original import original
 from mlp_cifar.report.parity import parity_context
 from mlp_cifar.report.provenance import provenance_context
+from mlp_cifar.report.question_map import question_map
 from mlp_cifar.report.run_comparison import run_comparison_context
 from mlp_cifar.report.schedules import schedules_context
 from mlp_cifar.report.setup import hyperparameter_rows
@@ -151,6 +152,7 @@ def build_context(runs: Mapping[str, Mapping], metrics: Mapping, figures: Mappin
         "figure": figure,
         "has_figure": figure.has,
         "sections": report_sections(configured),
+        "question_map": question_map(),
         "architecture": architecture(main["config"]),
         "hyperparameters": hyperparameter_rows(main),
         "original": originals,

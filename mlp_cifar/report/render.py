@@ -25,6 +25,7 @@ from mlp_cifar.atomic import atomic_path
 from mlp_cifar.formatting import FILTERS
 from mlp_cifar.report.equations import make_filters
 from mlp_cifar.report.errors import ReportError
+from mlp_cifar.report.question_map import drop_dangling_links
 
 # Attributes that make a browser (or WeasyPrint) fetch something.
 _REFERENCE = re.compile(r"""\b(src|href|xlink:href|poster|data|srcset|action)\s*=\s*["']([^"']*)["']""", re.I)
@@ -91,7 +92,7 @@ def render_html(context: Mapping, templates_dir: str | os.PathLike, css_path: st
     if "</style" in css.lower():
         raise ReportError(f"{css_path} contains '</style'")
     html = make_environment(templates_dir).get_template(template).render(**context, css=Markup(css))
-    html = sources_into_captions(html)
+    html = drop_dangling_links(sources_into_captions(html))
     external = external_references(html)
     if external:
         raise ReportError(f"the report is not self-contained; it refers to {sorted(set(external))[:5]}")
