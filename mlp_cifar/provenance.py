@@ -40,17 +40,7 @@ def git_state(repo: str | os.PathLike = ".") -> dict[str, object]:
 
     commit = git("rev-parse", "HEAD")
     status = git("status", "--porcelain", "--untracked-files=no")
-    return {"commit": commit, "dirty": None if status is None else bool(status),
-            "github": github_url(git("remote", "get-url", "origin"))}
-
-
-def github_url(remote: str | None) -> str | None:
-    """``https://github.com/OWNER/REPO`` for a remote on GitHub (https or ssh form), else None."""
-    import re
-
-    m = re.fullmatch(r"(?:https://(?:[^@/]+@)?github\.com/|git@github\.com:|ssh://git@github\.com/)"
-                     r"([\w.-]+)/([\w.-]+?)(?:\.git)?/?", (remote or "").strip())
-    return f"https://github.com/{m[1]}/{m[2]}" if m else None
+    return {"commit": commit, "dirty": None if status is None else bool(status)}
 
 
 def rule_seconds(benchmark_files) -> dict[str, float]:

@@ -8,8 +8,7 @@ import re
 import pytest
 
 from mlp_cifar.figures import FIGURES
-from mlp_cifar.provenance import github_url
-from mlp_cifar.report.context import source_line
+from mlp_cifar.report.figure_sources import github_url, source_line
 from mlp_cifar.report.render import sources_into_captions
 
 SOURCE = {"rule": "plot_sweep_accuracy", "draw": "mlp_cifar.plots.sweep:plot_sweep_accuracy",

@@ -22,6 +22,7 @@ from mlp_cifar.report.backends import backends_context
 from mlp_cifar.report.comparison import comparison
 from mlp_cifar.report.derivations import derivations_context
 from mlp_cifar.report.errors import ReportError
+from mlp_cifar.report.figure_sources import source_line
 from mlp_cifar.report.original import original
 from mlp_cifar.report.parity import parity_context
 from mlp_cifar.report.provenance import provenance_context
@@ -37,34 +38,6 @@ DEFAULT_MAIN_RUN = "numpy_default"
 DEFAULT_TITLE = "A multi-layer perceptron on CIFAR-10, reproduced"
 
 FigureId = tuple  # (key, run or None)
-
-
-def source_line(source: Mapping, git: Mapping) -> Markup:
-    """What drew a figure: its rule, script and drawing function, the commit, the run documents read.
-    Code and commit link to GitHub when the repository's remote is there (git["github"])."""
-    commit, repo = git.get("commit"), git.get("github")
-
-    def code(path: str) -> Markup:
-        if repo and commit:
-            return Markup('<a href="{}/blob/{}/{}"><code>{}</code></a>').format(repo, commit, path, path)
-        return Markup("<code>{}</code>").format(path)
-
-    module, _, function = source["draw"].partition(":")
-    if commit:
-        short = commit[:7] + (" (with uncommitted changes)" if git.get("dirty") else "")
-        at = Markup("at commit ") + (Markup('<a href="{}/commit/{}"><code>{}</code></a>').format(repo, commit, short)
-                                     if repo else Markup("<code>{}</code>").format(short))
-    else:
-        at = Markup("outside a git checkout (no commit)")
-    docs = list(source["docs"])
-    folder = os.path.commonpath(docs) if len(docs) > 1 else os.path.dirname(docs[0]) if docs else ""
-    names = Markup(", ").join(Markup("<code>{}</code>").format(os.path.relpath(d, folder) if folder else d)
-                              for d in docs)
-    read = Markup(" from {} in <code>{}/</code>").format(names, folder) if folder else (
-        Markup(" from {}").format(names) if docs else Markup(""))
-    return Markup('<p class="figure-source">Drawn by rule <code>{}</code>: {} calling <code>{}</code> of {}, '
-                  "{}{}.</p>").format(source["rule"], code("scripts/plot_figure.py"), function,
-                                                code(module.replace(".", "/") + ".py"), at, read)
 
 
 class Figures:

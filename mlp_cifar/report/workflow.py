@@ -9,6 +9,7 @@ from typing import Mapping
 from mlp_cifar.job import read_documents, read_json
 from mlp_cifar.provenance import git_state, machine, package_versions, rule_seconds
 from mlp_cifar.report.context import build_context
+from mlp_cifar.report.figure_sources import origin_github_url
 from mlp_cifar.report.render import render_report
 
 TEMPLATES = Path("report/templates")
@@ -30,7 +31,7 @@ def render_workflow_report(inputs: Mapping[str, str | list], config: Mapping, ma
     figure input name, the rule, drawing function and documents that made it (its caption says so)."""
     docs = read_documents(inputs["runs"])
     provenance = {
-        "git": git_state(),
+        "git": {**git_state(), "github": origin_github_url()},
         "versions": package_versions(),
         "config": config,
         "archive": read_json(inputs["archive_info"]),
