@@ -170,18 +170,24 @@ class TorchBackend:
         self.optim = torch.optim.SGD(self.model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
                                      weight_decay=cfg.weight_decay)
 
-    def train_step(self, x: np.ndarray, y: np.ndarray, lr: float) -> tuple[float, int]:
-        torch = self.torch
+    def _start(self, lr: float) -> None:
         self.model.train()
         for group in self.optim.param_groups:
             group["lr"] = lr
-        xb, yb = torch.from_numpy(x).to(self.device), torch.from_numpy(y).to(self.device)
+
+    def _step(self, xb, yb):
+        """One SGD step on device tensors; (batch loss, correct predictions before the step), on the device."""
         logits = self.model(xb)
         loss = self.loss(logits, yb)
         self.optim.zero_grad(set_to_none=True)
         loss.backward()
         self.optim.step()
-        return float(loss.detach()), int((logits.detach().argmax(dim=1) == yb).sum())
+        return loss.detach(), (logits.detach().argmax(dim=1) == yb).sum()
+
+    def train_step(self, x: np.ndarray, y: np.ndarray, lr: float) -> tuple[float, int]:
+        self._start(lr)
+        loss, correct = self._step(self.torch.from_numpy(x).to(self.device), self.torch.from_numpy(y).to(self.device))
+        return float(loss), int(correct)
 
     def keep_on_device(self, train_x: np.ndarray, train_y: np.ndarray) -> bool:
         """On a GPU, copy the training split there once (`resident_epoch` then trains from it);
@@ -198,21 +204,12 @@ class TorchBackend:
         batch's loss and correct count kept there and read back once, at the end (a GPU runs
         ahead of Python instead of waiting for every loss). The steps are those of `train_step`."""
         torch = self.torch
-        self.model.train()
-        for group in self.optim.param_groups:
-            group["lr"] = lr
+        self._start(lr)
         order = torch.from_numpy(np.stack(batches)).to(self.device)  # the epoch's indices, one copy
         losses = torch.empty(len(batches), dtype=self.train_x.dtype, device=self.device)
         corrects = torch.empty(len(batches), dtype=torch.int64, device=self.device)
         for b in range(len(batches)):
-            xb, yb = self.train_x[order[b]], self.train_y[order[b]]
-            logits = self.model(xb)
-            loss = self.loss(logits, yb)
-            self.optim.zero_grad(set_to_none=True)
-            loss.backward()
-            self.optim.step()
-            losses[b] = loss.detach()
-            corrects[b] = (logits.detach().argmax(dim=1) == yb).sum()
+            losses[b], corrects[b] = self._step(self.train_x[order[b]], self.train_y[order[b]])
             on_batch()
         return losses.cpu().tolist(), corrects.cpu().tolist()
 

@@ -11,19 +11,24 @@ ARCHIVE_NAME = "cifar-10-python.tar.gz"
 CACHE_NAME = "cifar10.npz"
 
 
+def local_archive_file(local_archive: str | Path, option: str = "the config key cifar10_archive") -> Path:
+    """``local_archive`` if it is a file; else an ArchiveError saying what it is and where it was set."""
+    path = Path(local_archive)
+    if path.is_dir():
+        raise ArchiveError(f"local CIFAR-10 archive {path} ({option}) is a directory; give the file "
+                           f"{ARCHIVE_NAME} itself")
+    if not path.is_file():
+        raise ArchiveError(f"local CIFAR-10 archive {path} ({option}) does not exist")
+    return path
+
+
 def obtain_archive(local_archive: str | Path | None, data_dir: str | Path,
                    option: str = "the config key cifar10_archive") -> Path:
     """The archive to use: ``local_archive`` if given (it must be a file), else the official
     archive downloaded once into ``data_dir`` and MD5-verified. ``option`` is where the user
     sets the archive, for the error messages."""
     if local_archive:
-        path = Path(local_archive)
-        if path.is_dir():
-            raise ArchiveError(f"local CIFAR-10 archive {path} ({option}) is a directory; give the file "
-                               f"{ARCHIVE_NAME} itself")
-        if not path.is_file():
-            raise ArchiveError(f"local CIFAR-10 archive {path} ({option}) does not exist")
-        return path
+        return local_archive_file(local_archive, option)
     path = Path(data_dir) / ARCHIVE_NAME
     if path.is_file() and md5_of(path) == OFFICIAL_MD5:
         return path

@@ -207,30 +207,32 @@ except UnknownFigureError as err:
 def report_figure_inputs(wildcards):
     """The report rule's figures, one named input each (Figure.input_name): every declared figure
     the report shows, per-run figures once for each run of FIGURE_RUNS."""
-    inputs = {}
+    return {
+        figure.input_name(run): figure.file(run) for figure, run in report_figures()
+    }
+
+
+def report_figures():
+    """(figure, run) for every figure the report shows: run None unless drawn per run."""
     for figure in FIGURES.values():
-        if not FIGURE_INPUTS[figure.inputs][1]:
-            continue
-        for run in FIGURE_RUNS if figure.per_run else [None]:
-            inputs[figure.input_name(run)] = figure.file(run)
-    return inputs
+        if FIGURE_INPUTS[figure.inputs][1]:
+            for run in FIGURE_RUNS if figure.per_run else [None]:
+                yield figure, run
 
 
 def report_figure_sources():
     """Per report figure input (as report_figure_inputs): its rule, drawing function and the run
     documents it was drawn from, for the line under its caption."""
-    sources = {}
-    for figure in FIGURES.values():
-        docs, shown = FIGURE_INPUTS[figure.inputs]
-        if not shown:
-            continue
-        for run in FIGURE_RUNS if figure.per_run else [None]:
-            sources[figure.input_name(run)] = {
-                "rule": figure.rule,
-                "draw": figure.draw,
-                "docs": [d.format(run=run) if run else d for d in docs],
-            }
-    return sources
+    return {
+        figure.input_name(run): {
+            "rule": figure.rule,
+            "draw": figure.draw,
+            "docs": [
+                d.format(run=run) if run else d for d in FIGURE_INPUTS[figure.inputs][0]
+            ],
+        }
+        for figure, run in report_figures()
+    }
 
 
 def table_outputs():
