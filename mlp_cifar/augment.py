@@ -50,10 +50,19 @@ def crop(x: np.ndarray, shifts: np.ndarray, pad: int) -> np.ndarray:
 
 
 def augment_batch(x: np.ndarray, rng: np.random.Generator, flip: bool = False, crop_pad: int = 0) -> np.ndarray:
-    """Random horizontal flips (probability 1/2 each) and random crops (shift up to ``crop_pad`` pixels
+    """Random horizontal flips (probability 1/2 each), then random crops (shift up to ``crop_pad`` pixels
     each way) of a batch. With neither it returns ``x`` itself and draws nothing from ``rng``."""
-    if flip:
-        x = hflip(x, rng.random(len(x)) < 0.5)
-    if crop_pad:
-        x = crop(x, rng.integers(-crop_pad, crop_pad + 1, size=(len(x), 2)), crop_pad)
-    return x
+    mask = rng.random(len(x)) < 0.5 if flip else None
+    if not crop_pad:
+        return x if mask is None else hflip(x, mask)
+    shifts = rng.integers(-crop_pad, crop_pad + 1, size=(len(x), 2))
+    if mask is None:
+        return crop(x, shifts, crop_pad)
+    # Mirroring then shifting right by s is shifting left by s then mirroring: crop first (one copy of
+    # the batch), then mirror the cropped images in place, instead of copying the batch twice.
+    mirrored_shifts = shifts.copy()
+    mirrored_shifts[mask, 1] *= -1
+    out = crop(x, mirrored_shifts, crop_pad)
+    images = as_images(out)
+    images[mask] = images[mask][..., ::-1]
+    return out

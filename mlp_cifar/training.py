@@ -19,11 +19,12 @@ from typing import Callable
 import numpy as np
 from tqdm import tqdm
 
-from mlp_cifar.augment import SIDE, augment_batch
+from mlp_cifar.augment import SIDE, augment_batch, hflip
 from mlp_cifar.data.archive import N_CLASSES, PIXELS
 from mlp_cifar.data.dataset import CifarSplits, epoch_batches
 from mlp_cifar.data.whiten import zca_whiten
 from mlp_cifar.numpy_net import MLP, SGD
+from mlp_cifar.numpy_net.blas import axpy
 from mlp_cifar.numpy_net.loss import softmax_cross_entropy
 from mlp_cifar.provenance import machine, package_versions
 from mlp_cifar.schedules import make_schedule
@@ -62,6 +63,9 @@ class RunConfig:
     threads: int | None = None  # BLAS / torch threads; None leaves the library default
     augment: dict | None = None  # {"flip": bool, "crop": int}: random flips / crops (see mlp_cifar.augment); None: off
     zca: float | None = None  # ZCA whitening with this epsilon, fitted on the training split; None: off
+    label_smoothing: float = 0.0  # training targets (1 - e) onehot + e / 10; validation and test losses stay plain
+    ema: float | None = None  # numpy: evaluate an exponential moving average of the weights, this decay per step
+    flip_tta: bool = False  # evaluate each image and its mirror image, averaging their logits
 
     def __post_init__(self):
         # field -> (valid?, what is expected); the same bounds as the config schema's run settings
@@ -78,6 +82,10 @@ class RunConfig:
             "augment": (_valid_augment(self.augment), f"flip true or false, crop 0..{SIDE - 1}"),
             "zca": (self.zca is None or (isinstance(self.zca, (int, float)) and not isinstance(self.zca, bool)
                                          and 0 < self.zca < math.inf), "a finite epsilon > 0"),
+            "label_smoothing": (0 <= self.label_smoothing < 1, "a number in [0, 1)"),
+            "ema": (self.ema is None or (0 < self.ema < 1 and self.backend == "numpy"),
+                    "a decay in (0, 1), numpy backend only"),
+            "flip_tta": (isinstance(self.flip_tta, bool), "true or false"),
         }
         bad = {k: expected for k, (ok, expected) in checks.items() if not ok}
         if bad:
@@ -105,6 +113,10 @@ class NumpyBackend:
         self.optim = SGD(self.model.parametrised(), lr=cfg.lr, momentum=cfg.momentum,
                          weight_decay=cfg.weight_decay)
         self.device = "cpu"  # whatever cfg.device says: NumPy has no GPU
+        self.smoothing, self.flip_tta = cfg.label_smoothing, cfg.flip_tta
+        # The moving average starts at the initial weights; evaluation and the kept state use it.
+        self.ema_decay = cfg.ema
+        self.ema = self.model.snapshot() if cfg.ema else None
 
     def threads(self) -> int | None:
         """BLAS threads in effect now (inside the trainer's thread limit); None if no BLAS library is found."""
@@ -120,35 +132,43 @@ class NumpyBackend:
         # overflow warnings on the way there would only be noise.
         with np.errstate(over="ignore", invalid="ignore"):
             logits = self.model.logits(x)
-            loss, dlogits = softmax_cross_entropy(logits, y)
+            loss, dlogits = softmax_cross_entropy(logits, y, smoothing=self.smoothing)
             self.optim.lr = lr
             # Linear weights are updated inside their gradient products; the rest in step().
             self.model.backward_logits(dlogits, sgd=self.optim)
         self.optim.step()
+        if self.ema is not None:
+            average_into(self.ema, self.model, self.ema_decay)
         return loss, int((logits.argmax(axis=1) == y).sum())
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-        """(mean loss, accuracy) in evaluation mode."""
-        self.model.eval()
+        """(mean loss, accuracy) in evaluation mode (of the moving average, when kept)."""
+        model = self.ema if self.ema is not None else self.model
+        model.eval()
         total_loss, correct = 0.0, 0
         with np.errstate(over="ignore", invalid="ignore"):
             for start in range(0, len(y), EVAL_CHUNK):
                 xb, yb = x[start:start + EVAL_CHUNK], y[start:start + EVAL_CHUNK]
-                logits = self.model.logits(xb)
+                logits = model.logits(xb)
+                if self.flip_tta:
+                    logits += model.logits(mirror(xb))
+                    logits /= 2
                 total_loss += softmax_cross_entropy(logits, yb, grad=False)[0] * len(yb)
                 correct += int((logits.argmax(axis=1) == yb).sum())
-        self.model.clear_cache()
+        model.clear_cache()
         return total_loss / len(y), correct / len(y)
 
     def keep_on_device(self, train_x: np.ndarray, train_y: np.ndarray) -> bool:
         return False  # NumPy has no device: batches are gathered stepwise
 
     def state(self):
-        return self.model.snapshot()
+        return (self.ema if self.ema is not None else self.model).snapshot()
 
     def load_state(self, state) -> None:
         self.model = state
         self.optim.modules = state.parametrised()
+        if self.ema is not None:
+            self.ema = state
 
 
 class TorchBackend:
@@ -167,6 +187,8 @@ class TorchBackend:
         self.model = TorchMLP(PIXELS, cfg.hidden, N_CLASSES, use_batch_norm=cfg.batch_norm, rng=rng,
                               dtype=dtype).to(self.device)
         self.loss = torch.nn.CrossEntropyLoss()
+        self.train_loss = torch.nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+        self.flip_tta = cfg.flip_tta
         self.optim = torch.optim.SGD(self.model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
                                      weight_decay=cfg.weight_decay)
 
@@ -178,7 +200,7 @@ class TorchBackend:
     def _step(self, xb, yb):
         """One SGD step on device tensors; (batch loss, correct predictions before the step), on the device."""
         logits = self.model(xb)
-        loss = self.loss(logits, yb)
+        loss = self.train_loss(logits, yb)
         self.optim.zero_grad(set_to_none=True)
         loss.backward()
         self.optim.step()
@@ -222,6 +244,8 @@ class TorchBackend:
                 xb = torch.from_numpy(x[start:start + EVAL_CHUNK]).to(self.device)
                 yb = torch.from_numpy(y[start:start + EVAL_CHUNK]).to(self.device)
                 logits = self.model(xb)
+                if self.flip_tta:
+                    logits = (logits + self.model(torch.from_numpy(mirror(x[start:start + EVAL_CHUNK])).to(self.device))) / 2
                 total_loss += float(self.loss(logits, yb)) * len(yb)
                 correct += int((logits.argmax(dim=1) == yb).sum())
         return total_loss / len(y), correct / len(y)
@@ -234,6 +258,22 @@ class TorchBackend:
 
     def threads(self) -> int:
         return self.torch.get_num_threads()
+
+
+def mirror(x: np.ndarray) -> np.ndarray:
+    """Every image of the batch mirrored left-right (flip test-time augmentation)."""
+    return hflip(x, np.ones(len(x), dtype=bool))
+
+
+def average_into(average: MLP, model: MLP, decay: float) -> None:
+    """``average <- decay * average + (1 - decay) * model``, parameters and batch-norm statistics."""
+    for avg, live in zip(average.parametrised(), model.parametrised()):
+        pairs = [(avg.params[k], live.params[k]) for k in avg.params]
+        if hasattr(avg, "running_mean"):
+            pairs += [(avg.running_mean, live.running_mean), (avg.running_var, live.running_var)]
+        for a, p in pairs:
+            a *= decay
+            axpy(1 - decay, p, a)
 
 
 def keeps_data_on(device: str) -> bool:
@@ -416,15 +456,20 @@ def _train(cfg, splits, lr_at_epoch, progress) -> dict:
     }
 
 
-def train_run(cache: str, settings: dict, data: dict, out: str, threads: int) -> dict:
-    """The workflow's training job: train one configured run on the cached arrays, write its document."""
+def train_run(cache: str, splits_dir: str, settings: dict, data: dict, out: str, threads: int) -> dict:
+    """The workflow's training job: train one configured run on the prepared splits (float32; other
+    dtypes normalise the cached arrays themselves), write its document."""
     from mlp_cifar.atomic import write_json
+    from mlp_cifar.data import prepared
     from mlp_cifar.data.cache import load_cache
     from mlp_cifar.data.dataset import make_splits
     from mlp_cifar.job import available_threads
 
-    cfg = RunConfig(**settings, threads=available_threads(threads))
-    splits = make_splits(load_cache(cache), n_val=data["n_val"], split_seed=data["split_seed"], dtype=cfg.dtype)
+    cfg = RunConfig(**{**settings, "threads": available_threads(threads)})
+    if np.dtype(cfg.dtype) == prepared.DTYPE:
+        splits = prepared.read_splits(splits_dir, n_val=data["n_val"], split_seed=data["split_seed"])
+    else:
+        splits = make_splits(load_cache(cache), n_val=data["n_val"], split_seed=data["split_seed"], dtype=cfg.dtype)
     doc = train(cfg, splits)
     doc["data"]["split_seed"] = data["split_seed"]
     write_json(out, doc)

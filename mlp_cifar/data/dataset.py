@@ -53,8 +53,7 @@ def normalise(images: np.ndarray, dtype=np.float32) -> np.ndarray:
     # Channel-major layout: 1024 red values, then 1024 green, then 1024 blue.
     scale = np.repeat(scale, 1024).astype(dtype)
     shift = np.repeat(shift, 1024).astype(dtype)
-    out = images.astype(dtype)
-    out *= scale
+    out = np.multiply(images, scale, dtype=dtype)  # the uint8 -> dtype conversion inside the one pass
     out -= shift
     return out
 

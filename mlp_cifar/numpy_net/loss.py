@@ -12,17 +12,28 @@ from __future__ import annotations
 import numpy as np
 
 
-def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray, grad: bool = True) -> tuple[float, np.ndarray | None]:
+def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray, grad: bool = True,
+                          smoothing: float = 0.0) -> tuple[float, np.ndarray | None]:
     """Mean cross-entropy of ``softmax(logits)`` (S, C) and integer labels ``y`` (S,), and its gradient
-    with respect to the logits (None with ``grad=False``). ``logits`` is left unchanged."""
+    with respect to the logits (None with ``grad=False``). ``logits`` is left unchanged.
+
+    With label ``smoothing`` e the target is ``(1 - e) onehot(y) + e / C`` (PyTorch's convention):
+    the loss adds ``e`` times the mean of ``-log p`` over the classes.
+    """
     rows = np.arange(len(y))
     z = logits - logits.max(axis=1, keepdims=True)
     p = np.exp(z)
     total = p.sum(axis=1, keepdims=True)
-    loss = float((np.log(total[:, 0]) - z[rows, y]).mean())
+    log_total = np.log(total[:, 0])
+    loss = float((log_total - z[rows, y]).mean())
+    if smoothing:
+        uniform = float((log_total - z.mean(axis=1)).mean())  # mean over classes of -log p
+        loss = (1 - smoothing) * loss + smoothing * uniform
     if not grad:
         return loss, None
     p /= total
-    p[rows, y] -= 1
+    if smoothing:
+        p -= smoothing / logits.shape[1]
+    p[rows, y] -= 1 - smoothing
     p /= len(y)
     return loss, p

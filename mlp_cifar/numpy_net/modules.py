@@ -157,25 +157,34 @@ class BatchNormModule:
             if n < 2:
                 raise ValueError("batch normalisation in training mode needs at least 2 examples per batch")
             mean = x.mean(axis=0)
-            var = x.var(axis=0)
+            centred = x - mean
+            var = np.einsum("ij,ij->j", centred, centred) / n  # biased, one pass without a temporary
             m = self.momentum
             self.running_mean = (1 - m) * self.running_mean + m * mean
             self.running_var = (1 - m) * self.running_var + m * var * (n / (n - 1))
         else:
             mean, var = self.running_mean, self.running_var
-        self.inv_std = 1.0 / np.sqrt(var + self.eps)
-        self.x_hat = (x - mean) * self.inv_std
-        return self.x_hat * self.params["weight"] + self.params["bias"]
+            centred = x - mean
+        self.inv_std = (1.0 / np.sqrt(var + self.eps)).astype(x.dtype, copy=False)
+        centred *= self.inv_std
+        self.x_hat = centred
+        out = self.x_hat * self.params["weight"]
+        out += self.params["bias"]
+        return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        x_hat, inv_std = self.x_hat, self.inv_std
-        self.grads["weight"] = (dout * x_hat).sum(axis=0)
+        x_hat, inv_std, n = self.x_hat, self.inv_std, dout.shape[0]
+        self.grads["weight"] = np.einsum("ij,ij->j", dout, x_hat)
         self.grads["bias"] = dout.sum(axis=0)
-        dx_hat = dout * self.params["weight"]
+        scale = self.params["weight"] * inv_std  # d out / d x through x_hat, per feature
         if not self.training:  # running statistics are constants
-            return dx_hat * inv_std
-        # dL/dx = inv_std * (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat))
-        return inv_std * (dx_hat - dx_hat.mean(axis=0) - x_hat * (dx_hat * x_hat).mean(axis=0))
+            return dout * scale
+        # dL/dx = inv_std * (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat)) with dx_hat = dout * weight;
+        # the two means are weight * (the bias and weight gradients) / n.
+        dx = dout * scale
+        dx -= x_hat * (scale * self.grads["weight"] / n)
+        dx -= scale * self.grads["bias"] / n
+        return dx
 
     def clear_cache(self) -> None:
         self.x_hat = self.inv_std = None

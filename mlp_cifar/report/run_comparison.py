@@ -26,6 +26,13 @@ def augmentation_text(cfg: Mapping) -> str:
     return "; ".join(parts) or "none"
 
 
+def evaluation_text(cfg: Mapping) -> str:
+    """Which weights are evaluated, on what: e.g. 'moving average of the weights (decay 0.999); each
+    image and its mirror image' or 'the trained weights'."""
+    weights = f"moving average of the weights (decay {cfg['ema']:g} per step)" if cfg.get("ema") else "the trained weights"
+    return weights + ("; logits of each image and its mirror image averaged" if cfg.get("flip_tta") else "")
+
+
 def config_rows(base: Mapping, run: Mapping) -> list[dict]:
     """(setting, baseline, run) rows from the two runs' own configurations."""
 
@@ -36,6 +43,8 @@ def config_rows(base: Mapping, run: Mapping) -> list[dict]:
         ("Input whitening", lambda c: f"ZCA, ε = {c['zca']:g}, fitted on the training split" if c.get("zca")
          else "none (per-channel standardisation only)"),
         ("Augmentation", augmentation_text),
+        ("Label smoothing", lambda c: f"ε = {c['label_smoothing']:g}" if c.get("label_smoothing") else "none"),
+        ("Evaluated model", evaluation_text),
         ("Learning rate η", lambda c: f"{c.get('lr'):g}"),
         ("Schedule", schedule_text),
         ("Momentum μ", lambda c: f"{c.get('momentum', 0):g}"),

@@ -14,6 +14,7 @@ from mlp_cifar.figures import (
     UnknownFigureError,
     check_templates,
 )
+from mlp_cifar.data.prepared import FILES as SPLIT_FILES
 from mlp_cifar.runs import cluster_resources, schedule_runs, sweep_runs
 from mlp_cifar.signals import forward_interrupt_to_jobs
 from mlp_cifar.snakemake_locks import keep_other_instances_locks
@@ -26,6 +27,7 @@ keep_other_instances_locks()
 DATA_DIR = "data"
 DOWNLOADED_ARCHIVE = f"{DATA_DIR}/cifar-10-python.tar.gz"
 SYNTHETIC_ARCHIVE = f"{DATA_DIR}/synthetic/cifar-10-python.tar.gz"
+SPLITS_DIR = f"{DATA_DIR}/splits"
 
 
 def sweep_settings():
@@ -256,12 +258,19 @@ def csv_outputs():
     return {f"csv_{key}": path for key, path in CSV_TABLES.items() if wanted[key]}
 
 
-def train_threads():
-    """Threads of a training job: config train_threads, else all of --cores. Cluster runs have no
-    --cores (Snakemake raises on asking); their profile sets the threads per rule (set-threads).
+def train_threads(wildcards=None):
+    """Threads of a training job: the run's own `threads`, else config train_threads; a number, or
+    "all" (null in train_threads): all of --cores. Cluster runs have no --cores (Snakemake raises on
+    asking); their profile sets the threads per rule (set-threads).
     """
-    if config.get("train_threads"):
-        return config["train_threads"]
+    settings = (
+        run_settings(wildcards.run)
+        if wildcards is not None and "run" in wildcards.keys()
+        else {}
+    )
+    wanted = settings.get("threads", config.get("train_threads"))
+    if wanted not in (None, "all"):
+        return wanted
     try:
         return workflow.cores
     except WorkflowError:

@@ -43,3 +43,22 @@ rule prepare_data:
         archive=archive_path(),
     script:
         "../../scripts/prepare_data.py"
+
+
+# The normalised train/validation/test arrays, once; every training job maps them (mlp_cifar.data.prepared).
+rule prepare_splits:
+    input:
+        cache=rules.prepare_data.output.cache,
+        code=code("prepare_splits.py"),
+    output:
+        [f"{SPLITS_DIR}/{name}" for name in SPLIT_FILES],
+    log:
+        "logs/prepare_splits.log",
+    benchmark:
+        "results/benchmarks/prepare_splits.tsv"
+    conda:
+        "../../envs/mlp.yaml"
+    params:
+        data=config["data"],
+    script:
+        "../../scripts/prepare_splits.py"

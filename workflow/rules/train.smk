@@ -4,6 +4,7 @@
 rule train:
     input:
         cache=rules.prepare_data.output.cache,
+        splits=rules.prepare_splits.output,
         code=code("train.py"),
     output:
         "results/runs/{run}.json",
@@ -13,7 +14,7 @@ rule train:
         "results/benchmarks/train_{run}.tsv"
     conda:
         "../../envs/mlp.yaml"
-    threads: train_threads()
+    threads: train_threads
     # What a cluster job asks for (mlp_cifar.runs.cluster_resources); ignored by local runs.
     resources:
         mem_mb=run_resource("mem_mb"),

@@ -1,0 +1,7 @@
+import os
+
+from mlp_cifar.data.prepared import prepare_splits
+from mlp_cifar.job import logged
+
+with logged(snakemake.log[0]):
+    prepare_splits(snakemake.input.cache, os.path.dirname(snakemake.output[0]), **snakemake.params.data)
