@@ -115,3 +115,33 @@ def test_make_report_takes_an_archive_path_with_spaces(local_archive, tmp_path):
     assert proc.returncode == 0, out
     assert "Unparsable" not in out and "prepare_data" in out
     assert str(local_archive) in out  # the archive, spaces and all, is prepare_data's input
+
+
+# ----------------------------------------------------------------------------- threads per training job
+def _job_threads(work, *args) -> dict[str, int]:
+    """Threads of each training job in a dry run (Snakemake prints `threads:` only above one)."""
+    proc = subprocess.run([SNAKEMAKE, "-n", "--profile", "profiles/smoke", "--cores", "4", *args, "--",
+                           "results/runs/strong.json", "results/runs/numpy_default.json"],
+                          cwd=work, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    threads, run = {}, None
+    for line in proc.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("rule "):
+            run = None
+        elif line.startswith("wildcards: run="):
+            run = line.split("=", 1)[1]
+            threads[run] = 1
+        elif line.startswith("threads:") and run:
+            threads[run] = int(line.split(":")[1])
+    return threads
+
+
+def test_runs_get_train_threads_unless_they_ask_for_their_own(tmp_path):
+    """The smoke profile sets train_threads 1; a run's own `threads` wins, "all" is all of --cores."""
+    work = copy_workflow(tmp_path / "work")
+    assert _job_threads(work) == {"numpy_default": 1, "strong": 1}
+    assert _job_threads(work, "--config", "train_threads=2", "runs={strong: {threads: all}}") == {
+        "numpy_default": 2, "strong": 4}
+    assert _job_threads(work, "--config", "train_threads=all", "runs={strong: {threads: 3}}") == {
+        "numpy_default": 4, "strong": 3}
