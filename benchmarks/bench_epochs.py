@@ -22,7 +22,7 @@ bursts, so the ratios use the median over every epoch of every round
 and the plain mean of the runs.
 
 This is a benchmark, not a test: it prints numbers and checks the targets
-(NumPy within 1.3x of the bound and faster than PyTorch) but always exits 0.
+(NumPy within 1.3x of the bound and at most 0.85x the time of PyTorch) but always exits 0.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from mlp_cifar.training import EVAL_CHUNK, RunConfig, train  # noqa: E402
 
 SHARED_ARCHIVE = ROOT.parent / "shared" / "data" / "cifar10" / "cifar-10-python.tar.gz"
 TARGET_BOUND_RATIO = 1.3
+TARGET_TORCH_RATIO = 0.85  # issue 13: NumPy at most 0.85x the time of PyTorch eager on the CPU
 
 
 # --------------------------------------------------------------------------- FLOPs
@@ -332,7 +333,7 @@ def main(argv=None) -> int:
     if not args.no_torch:
         r_torch = med["numpy"] / med["torch"]
         print(f"numpy / torch = {r_torch:.2f} (min/min {best['numpy'] / best['torch']:.2f})   "
-              f"target < 1: {'met' if r_torch < 1 else 'NOT met'}")
+              f"target <= {TARGET_TORCH_RATIO}: {'met' if r_torch <= TARGET_TORCH_RATIO else 'NOT met'}")
         diff = max(abs(a - b) for a, b in zip(val_acc["numpy"], val_acc["torch"]))
         print(f"validation accuracy after epoch {args.epochs}: numpy {val_acc['numpy'][-1]:.4f}, "
               f"torch {val_acc['torch'][-1]:.4f} (largest per-epoch difference {diff:.4f})")
