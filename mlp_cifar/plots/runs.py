@@ -144,6 +144,7 @@ def plot_val_accuracy(docs: Mapping[str, Mapping], out_svg: str | os.PathLike, t
             if s["best_epoch"] is not None:
                 ax.plot([s["best_epoch"]], [s["best_val_accuracy"]], linestyle="none", marker="o", markersize=13,
                         markerfacecolor="none", markeredgecolor=colour, markeredgewidth=1.6,
+                        clip_on=False,  # a best last epoch sits on the axes' edge: keep its whole ring
                         gid=f"best_epoch_{css_id(name)}")
         ax.set_xlim(0.5, max_epoch + 0.5)
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
