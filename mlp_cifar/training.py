@@ -241,11 +241,11 @@ class TorchBackend:
         total_loss, correct = 0.0, 0
         with torch.no_grad():
             for start in range(0, len(y), EVAL_CHUNK):
-                xb = torch.from_numpy(x[start:start + EVAL_CHUNK]).to(self.device)
+                chunk = x[start:start + EVAL_CHUNK]
                 yb = torch.from_numpy(y[start:start + EVAL_CHUNK]).to(self.device)
-                logits = self.model(xb)
+                logits = self.model(torch.from_numpy(chunk).to(self.device))
                 if self.flip_tta:
-                    logits = (logits + self.model(torch.from_numpy(mirror(x[start:start + EVAL_CHUNK])).to(self.device))) / 2
+                    logits = (logits + self.model(torch.from_numpy(mirror(chunk)).to(self.device))) / 2
                 total_loss += float(self.loss(logits, yb)) * len(yb)
                 correct += int((logits.argmax(dim=1) == yb).sum())
         return total_loss / len(y), correct / len(y)

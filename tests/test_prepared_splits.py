@@ -67,7 +67,7 @@ def test_a_truncated_split_is_refused(prepared, tmp_path):
         read_splits(tmp_path, n_val=500, split_seed=7)
 
 
-def test_a_job_on_prepared_splits_writes_the_document_of_one_on_the_cache(cache, prepared, tmp_path):
+def test_a_job_on_prepared_splits_writes_the_document_of_one_on_the_cache(cache, prepared, tmp_path, monkeypatch):
     settings = {"hidden": [16], "epochs": 1, "batch_size": 64, "backend": "numpy"}
     data = {"n_val": 500, "split_seed": 7}
     from_prepared = train_run(str(cache), str(prepared), settings, data, str(tmp_path / "a.json"), 1)
@@ -78,11 +78,8 @@ def test_a_job_on_prepared_splits_writes_the_document_of_one_on_the_cache(cache,
     # ... and a float32 job on the cache alone (as before the prepared splits) gives the same document.
     import mlp_cifar.data.prepared as prepared_module
 
-    original = prepared_module.read_splits
-    try:
-        prepared_module.read_splits = lambda *a, **k: make_splits(load_cache(cache), n_val=500, split_seed=7)
-        recomputed = train_run(str(cache), str(prepared), settings, data, str(tmp_path / "c.json"), 1)
-    finally:
-        prepared_module.read_splits = original
+    monkeypatch.setattr(prepared_module, "read_splits",
+                        lambda *a, **k: make_splits(load_cache(cache), n_val=500, split_seed=7))
+    recomputed = train_run(str(cache), str(prepared), settings, data, str(tmp_path / "c.json"), 1)
     assert strip_timings(from_prepared) == strip_timings(recomputed)
     assert json.loads((tmp_path / "a.json").read_text())["data"]["split_seed"] == 7
