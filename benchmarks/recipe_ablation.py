@@ -25,6 +25,7 @@ if str(ROOT) not in sys.path:  # runnable from a checkout without installing the
 import mlp_cifar.training as training  # noqa: E402
 from mlp_cifar.data.dataset import make_splits  # noqa: E402
 from mlp_cifar.data.source import load_arrays  # noqa: E402
+from mlp_cifar.data.whiten import zca_whiten  # noqa: E402
 
 
 def strong_settings() -> dict:
@@ -53,7 +54,7 @@ def ablate(overrides: dict, splits) -> dict:
               "epochs": cfg.epochs, "train_seconds": round(doc["train_seconds"], 1)}
     backend = kept.get("backend")
     if backend is not None:  # a NumPy run: the final weights under every evaluation
-        test = training.zca_whiten(splits, cfg.zca).test if cfg.zca else splits.test
+        test = zca_whiten(splits, cfg.zca).test if cfg.zca else splits.test  # backend projects (pca)
         for name in ("live", "average"):
             if kept[name] is None:
                 continue

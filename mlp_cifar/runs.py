@@ -94,9 +94,10 @@ ZCA_MEM_MB = 1500  # covariance, eigenvectors and a whitened copy of the splits
 def parameter_count(settings: Mapping, n_inputs: int = 3072, n_classes: int = 10) -> int:
     """Trainable parameters of the MLP that ``settings`` (a run's settings or configuration)
     describes: weights and biases of every layer, and with ``batch_norm`` batch norm's scale and
-    shift (2 per hidden unit). Without ``hidden`` the network has no hidden layer."""
+    shift (2 per hidden unit). Without ``hidden`` the network has no hidden layer. With ``pca`` the
+    first layer has that many inputs (the fixed projection has no trainable parameters)."""
     hidden = list(settings.get("hidden") or [])
-    sizes = [n_inputs, *hidden, n_classes]
+    sizes = [settings.get("pca") or n_inputs, *hidden, n_classes]
     linear = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
     return linear + (2 * sum(hidden) if settings.get("batch_norm") else 0)
 

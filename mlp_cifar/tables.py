@@ -22,7 +22,7 @@ from mlp_cifar.formatting import num
 from mlp_cifar.schedules import label as schedule_label
 
 RUNS_COLUMNS = ["run", "backend", "seed", "hidden", "batch_norm", "lr", "batch_size", "epochs", "momentum",
-                "weight_decay", "schedule", "dtype", "augment", "zca", "best_val_accuracy", "best_epoch",
+                "weight_decay", "schedule", "dtype", "augment", "zca", "pca", "best_val_accuracy", "best_epoch",
                 "test_accuracy", "diverged", "train_seconds", "total_seconds"]
 EPOCHS_COLUMNS = ["run", "epoch", "lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
                   "train_seconds", "eval_seconds"]
@@ -54,7 +54,7 @@ def runs_frame(metrics: dict, documents: dict[str, dict]) -> pd.DataFrame:
             "batch_norm": cfg["batch_norm"], "lr": cfg["lr"], "batch_size": cfg["batch_size"], "epochs": cfg["epochs"],
             "momentum": cfg["momentum"], "weight_decay": cfg["weight_decay"],
             "schedule": schedule_label(cfg["schedule"] or {"name": "constant"}), "dtype": cfg["dtype"],
-            "augment": _augment(cfg.get("augment")), "zca": cfg.get("zca"),
+            "augment": _augment(cfg.get("augment")), "zca": cfg.get("zca"), "pca": cfg.get("pca"),
             "best_val_accuracy": m["best_val_accuracy"], "best_epoch": m["best_epoch"],
             "test_accuracy": m["test_accuracy"], "diverged": m["diverged"], "train_seconds": doc["train_seconds"],
             "total_seconds": doc["total_seconds"],

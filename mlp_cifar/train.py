@@ -46,6 +46,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--flip", action="store_true", help="augment: random horizontal flips")
     p.add_argument("--crop", type=int, default=0, help="augment: random crops, zero-padded by this many pixels")
     p.add_argument("--zca", type=float, default=None, help="ZCA whitening with this epsilon (fitted on the training split)")
+    p.add_argument("--pca", type=int, default=None,
+                   help="with --zca: feed the network each whitened image's coordinates along this many principal directions")
     p.add_argument("--label-smoothing", type=float, default=0.0, help="training targets (1 - e) onehot + e / 10")
     p.add_argument("--ema", type=float, default=None,
                    help="evaluate a moving average of the weights with this decay per step (numpy)")
@@ -65,7 +67,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
         return RunConfig(backend=args.backend, hidden=args.hidden, batch_norm=args.batch_norm, lr=args.lr,
                          batch_size=args.batch_size, epochs=args.epochs, momentum=args.momentum,
                          weight_decay=args.weight_decay, seed=args.seed, dtype=args.dtype, device=args.device,
-                         threads=args.threads, schedule=args.schedule, zca=args.zca,
+                         threads=args.threads, schedule=args.schedule, zca=args.zca, pca=args.pca,
                          label_smoothing=args.label_smoothing, ema=args.ema, flip_tta=args.flip_tta,
                          augment={"flip": args.flip, "crop": args.crop} if args.flip or args.crop else None)
     except InvalidRunConfig as err:

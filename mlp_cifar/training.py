@@ -22,7 +22,7 @@ from tqdm import tqdm
 from mlp_cifar.augment import SIDE, augment_batch, hflip
 from mlp_cifar.data.archive import N_CLASSES, PIXELS
 from mlp_cifar.data.dataset import CifarSplits, epoch_batches
-from mlp_cifar.data.whiten import zca_whiten
+from mlp_cifar.data.whiten import zca_whiten_with_directions
 from mlp_cifar.numpy_net import MLP, SGD
 from mlp_cifar.numpy_net.blas import axpy
 from mlp_cifar.numpy_net.loss import softmax_cross_entropy
@@ -63,6 +63,9 @@ class RunConfig:
     threads: int | None = None  # BLAS / torch threads; None leaves the library default
     augment: dict | None = None  # {"flip": bool, "crop": int}: random flips / crops (see mlp_cifar.augment); None: off
     zca: float | None = None  # ZCA whitening with this epsilon, fitted on the training split; None: off
+    # With zca: the network sees each (augmented) whitened image's coordinates along the training split's
+    # `pca` principal directions of largest variance, a fixed projection; None: all 3072 pixels.
+    pca: int | None = None
     label_smoothing: float = 0.0  # training targets (1 - e) onehot + e / 10; validation and test losses stay plain
     ema: float | None = None  # numpy: evaluate an exponential moving average of the weights, this decay per step
     flip_tta: bool = False  # evaluate each image and its mirror image, averaging their logits
@@ -82,6 +85,8 @@ class RunConfig:
             "augment": (_valid_augment(self.augment), f"flip true or false, crop 0..{SIDE - 1}"),
             "zca": (self.zca is None or (isinstance(self.zca, (int, float)) and not isinstance(self.zca, bool)
                                          and 0 < self.zca < math.inf), "a finite epsilon > 0"),
+            "pca": (self.pca is None or (type(self.pca) is int and 1 <= self.pca <= PIXELS and bool(self.zca)),
+                    f"null, or an integer 1..{PIXELS} with zca set (the directions are the whitening's)"),
             "label_smoothing": (0 <= self.label_smoothing < 1, "a number in [0, 1)"),
             "ema": (self.ema is None or (0 < self.ema < 1 and self.backend == "numpy"),
                     "a decay in (0, 1), numpy backend only"),
@@ -106,9 +111,17 @@ def _valid_augment(augment) -> bool:
             and type(augment.get("crop", 0)) is int and 0 <= augment.get("crop", 0) < SIDE)
 
 
+def project(x: np.ndarray, directions: np.ndarray | None) -> np.ndarray:
+    """The network's input for images ``x``: their coordinates along ``directions`` (RunConfig.pca),
+    or ``x`` itself without."""
+    return x if directions is None else x @ directions
+
+
 class NumpyBackend:
-    def __init__(self, cfg: RunConfig, rng: np.random.Generator):
-        self.model = MLP(PIXELS, cfg.hidden, N_CLASSES, use_batch_norm=cfg.batch_norm, rng=rng,
+    def __init__(self, cfg: RunConfig, rng: np.random.Generator, directions: np.ndarray | None = None):
+        self.directions = directions
+        n_inputs = PIXELS if directions is None else directions.shape[1]
+        self.model = MLP(n_inputs, cfg.hidden, N_CLASSES, use_batch_norm=cfg.batch_norm, rng=rng,
                          dtype=np.dtype(cfg.dtype))
         self.optim = SGD(self.model.parametrised(), lr=cfg.lr, momentum=cfg.momentum,
                          weight_decay=cfg.weight_decay)
@@ -131,7 +144,7 @@ class NumpyBackend:
         # The loss comes from the logits, so it turns non-finite only once they do; NumPy's
         # overflow warnings on the way there would only be noise.
         with np.errstate(over="ignore", invalid="ignore"):
-            logits = self.model.logits(x)
+            logits = self.model.logits(project(x, self.directions))
             loss, dlogits = softmax_cross_entropy(logits, y, smoothing=self.smoothing)
             self.optim.lr = lr
             # Linear weights are updated inside their gradient products; the rest in step().
@@ -149,9 +162,9 @@ class NumpyBackend:
         with np.errstate(over="ignore", invalid="ignore"):
             for start in range(0, len(y), EVAL_CHUNK):
                 xb, yb = x[start:start + EVAL_CHUNK], y[start:start + EVAL_CHUNK]
-                logits = model.logits(xb)
+                logits = model.logits(project(xb, self.directions))
                 if self.flip_tta:
-                    logits += model.logits(mirror(xb))
+                    logits += model.logits(project(mirror(xb), self.directions))
                     logits /= 2
                 total_loss += softmax_cross_entropy(logits, yb, grad=False)[0] * len(yb)
                 correct += int((logits.argmax(axis=1) == yb).sum())
@@ -172,7 +185,7 @@ class NumpyBackend:
 
 
 class TorchBackend:
-    def __init__(self, cfg: RunConfig, rng: np.random.Generator):
+    def __init__(self, cfg: RunConfig, rng: np.random.Generator, directions: np.ndarray | None = None):
         import torch
 
         from mlp_cifar.torch_net import TorchMLP
@@ -184,7 +197,9 @@ class TorchBackend:
             torch.set_num_threads(cfg.threads)
         dtype = getattr(torch, cfg.dtype)
         # Initialised on the CPU from the NumPy generator (identical to the NumPy MLP's), then moved.
-        self.model = TorchMLP(PIXELS, cfg.hidden, N_CLASSES, use_batch_norm=cfg.batch_norm, rng=rng,
+        self.directions = directions  # projected in NumPy, on the CPU: a fixed transform of the data
+        n_inputs = PIXELS if directions is None else directions.shape[1]
+        self.model = TorchMLP(n_inputs, cfg.hidden, N_CLASSES, use_batch_norm=cfg.batch_norm, rng=rng,
                               dtype=dtype).to(self.device)
         self.loss = torch.nn.CrossEntropyLoss()
         self.train_loss = torch.nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
@@ -208,6 +223,7 @@ class TorchBackend:
 
     def train_step(self, x: np.ndarray, y: np.ndarray, lr: float) -> tuple[float, int]:
         self._start(lr)
+        x = project(x, self.directions)
         loss, correct = self._step(self.torch.from_numpy(x).to(self.device), self.torch.from_numpy(y).to(self.device))
         return float(loss), int(correct)
 
@@ -216,7 +232,7 @@ class TorchBackend:
         on the CPU there is nothing to gain: batches are gathered stepwise."""
         if not keeps_data_on(self.device):
             return False
-        self.train_x = self.torch.from_numpy(train_x).to(self.device)
+        self.train_x = self.torch.from_numpy(project(train_x, self.directions)).to(self.device)
         self.train_y = self.torch.from_numpy(train_y).to(self.device)
         return True
 
@@ -243,9 +259,10 @@ class TorchBackend:
             for start in range(0, len(y), EVAL_CHUNK):
                 chunk = x[start:start + EVAL_CHUNK]
                 yb = torch.from_numpy(y[start:start + EVAL_CHUNK]).to(self.device)
-                logits = self.model(torch.from_numpy(chunk).to(self.device))
+                logits = self.model(torch.from_numpy(project(chunk, self.directions)).to(self.device))
                 if self.flip_tta:
-                    logits = (logits + self.model(torch.from_numpy(mirror(chunk)).to(self.device))) / 2
+                    mirrored = project(mirror(chunk), self.directions)
+                    logits = (logits + self.model(torch.from_numpy(mirrored).to(self.device))) / 2
                 total_loss += float(self.loss(logits, yb)) * len(yb)
                 correct += int((logits.argmax(dim=1) == yb).sum())
         return total_loss / len(y), correct / len(y)
@@ -301,8 +318,8 @@ def torch_device(requested: str = "auto") -> str:
     return "cpu"
 
 
-def make_backend(cfg: RunConfig, rng: np.random.Generator):
-    return {"numpy": NumpyBackend, "torch": TorchBackend}[cfg.backend](cfg, rng)
+def make_backend(cfg: RunConfig, rng: np.random.Generator, directions: np.ndarray | None = None):
+    return {"numpy": NumpyBackend, "torch": TorchBackend}[cfg.backend](cfg, rng, directions)
 
 
 def seeded_generators(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
@@ -354,17 +371,22 @@ def stepwise_epoch(backend, train_x, train_y, batches, lr, xb, batch_rng, augmen
 
 def _train(cfg, splits, lr_at_epoch, progress) -> dict:
     lr_at_epoch = lr_at_epoch or make_schedule(cfg.lr, cfg.schedule, cfg.epochs).learning_rate
-    whiten_seconds = 0.0
+    whiten_seconds, directions, variance_kept = 0.0, None, None
     if cfg.zca:
         t_whiten = time.perf_counter()
-        splits = zca_whiten(splits, cfg.zca)  # fitted on the training split only
+        # Fitted on the training split only; the directions come from the same eigendecomposition.
+        splits, directions, variance_kept = zca_whiten_with_directions(splits, cfg.zca, cfg.pca or 0)
+        if not cfg.pca:
+            directions = variance_kept = None
         whiten_seconds = time.perf_counter() - t_whiten
     dtype = np.dtype(cfg.dtype)
     train_x = splits.train.x if splits.train.x.dtype == dtype else splits.train.x.astype(dtype)
     val_x = splits.val.x.astype(dtype, copy=False)
     test_x = splits.test.x.astype(dtype, copy=False)
     init_rng, batch_rng = seeded_generators(cfg.seed)
-    backend = make_backend(cfg, init_rng)
+    if directions is not None:
+        directions = directions.astype(dtype, copy=False)
+    backend = make_backend(cfg, init_rng, directions)
 
     n_batches = len(splits.train) // cfg.batch_size
     if n_batches == 0:
@@ -448,6 +470,7 @@ def _train(cfg, splits, lr_at_epoch, progress) -> dict:
         "diverged_at": diverged_at,
         "train_seconds": trained_seconds,
         "whiten_seconds": whiten_seconds,  # ZCA fit and transform, before training; 0 without
+        "pca_variance_kept": variance_kept,  # of the whitened training images, along the kept directions
         "total_seconds": time.perf_counter() - started + whiten_seconds,
         "device": backend.device,
         "threads": backend.threads(),  # in effect during training: BLAS (numpy) or torch intra-op threads

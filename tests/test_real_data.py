@@ -34,7 +34,7 @@ def test_default_run_matches_the_original_report(default_runs, backend):
     assert doc["config"] | {"threads": None} == {
         "backend": backend, "hidden": [128], "batch_norm": False, "lr": 0.1, "batch_size": 128, "epochs": 10,
         "momentum": 0.0, "weight_decay": 0.0, "seed": 42, "dtype": "float32", "device": "auto",
-        "schedule": None, "augment": None, "zca": None, "label_smoothing": 0.0, "ema": None, "flip_tta": False,
+        "schedule": None, "augment": None, "zca": None, "pca": None, "label_smoothing": 0.0, "ema": None, "flip_tta": False,
         "threads": None}
     assert doc["data"]["n_train"] == 45000 and doc["data"]["n_val"] == 5000 and doc["data"]["n_test"] == 10000
     assert doc["batches_per_epoch"] == 351

@@ -33,6 +33,13 @@ def evaluation_text(cfg: Mapping) -> str:
     return weights + ("; logits of each image and its mirror image averaged" if cfg.get("flip_tta") else "")
 
 
+def input_text(cfg: Mapping) -> str:
+    """What the first layer sees, e.g. '3072 pixel values' or 'coordinates along 768 principal directions'."""
+    if cfg.get("pca"):
+        return f"coordinates along the {cfg['pca']:,} principal directions of largest variance (of 3,072)"
+    return "3,072 pixel values"
+
+
 def config_rows(base: Mapping, run: Mapping) -> list[dict]:
     """(setting, baseline, run) rows from the two runs' own configurations."""
 
@@ -42,6 +49,7 @@ def config_rows(base: Mapping, run: Mapping) -> list[dict]:
         ("Batch normalisation", lambda c: "yes" if c.get("batch_norm") else "no"),
         ("Input whitening", lambda c: f"ZCA, ε = {c['zca']:g}, fitted on the training split" if c.get("zca")
          else "none (per-channel standardisation only)"),
+        ("Network input", input_text),
         ("Augmentation", augmentation_text),
         ("Label smoothing", lambda c: f"ε = {c['label_smoothing']:g}" if c.get("label_smoothing") else "none"),
         ("Evaluated model", evaluation_text),

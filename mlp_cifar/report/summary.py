@@ -40,6 +40,7 @@ def summarise_run(name: str, doc: Mapping, metrics: Mapping | None = None) -> di
         "diverged_at": doc.get("diverged_at"),
         "train_seconds": metrics.get("train_seconds", doc.get("train_seconds")),
         "whiten_seconds": doc.get("whiten_seconds"),
+        "pca_variance_kept": doc.get("pca_variance_kept"),
         "total_seconds": doc.get("total_seconds"),
         "batches_per_epoch": doc.get("batches_per_epoch"),
         "n_batches": len(doc.get("batch_losses") or []),
@@ -52,8 +53,8 @@ def summarise_run(name: str, doc: Mapping, metrics: Mapping | None = None) -> di
 
 
 def architecture(cfg: Mapping, n_inputs: int = 3072, n_classes: int = 10) -> str:
-    """e.g. '3072 → 128 → 10'."""
-    return " → ".join(str(n) for n in [n_inputs, *cfg.get("hidden", []), n_classes])
+    """e.g. '3072 → 128 → 10'; with ``pca`` the network's inputs are that many coordinates per image."""
+    return " → ".join(str(n) for n in [cfg.get("pca") or n_inputs, *cfg.get("hidden", []), n_classes])
 
 
 def compute_summary(summaries: Mapping[str, Mapping]) -> list[dict]:

@@ -1,0 +1,121 @@
+"""How far is a finished build from what this machine's matrix multiplications allow?
+
+    python benchmarks/build_bound.py [RESULTS_DIR]      (default: results)
+
+For every training run of the build (``RESULTS_DIR/runs/*.json``) it counts the floating-point
+operations of its matrix products -- every trained batch (up to divergence), every validation pass
+(twice with flip test-time augmentation), the final test pass -- and times those products here and
+now, with the run's shapes, layouts and dtype (``bench_epochs.MatmulEpoch``, one epoch per distinct
+model shape; a run with ``pca`` also multiplies every image by its projection, timed at the
+first layer's rate). ``bound`` is the time the run's products alone take at that rate: no start-up, no
+data loading, no elementwise work. Next to it, from the same build: the run's training time
+(``total_seconds`` of its document) and its job's wall time (Snakemake's benchmark file, so
+start-up included).
+
+The ratios are measured in one run of this script, but the build's times come from when the build
+ran: on a VM whose matrix-multiply rate drifts (up to ~1.7x within one session here), compare builds
+and bounds from the same hour. float64 runs are timed as float32 (none is configured).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from bench_epochs import MatmulEpoch, epoch_flops  # noqa: E402
+
+from mlp_cifar.data.archive import N_CLASSES, PIXELS  # noqa: E402
+
+
+def run_flops(doc: dict) -> tuple[tuple[int, ...], int, float]:
+    """(layer sizes, batch size, FLOPs of the run's matrix products) from a run document."""
+    cfg, data = doc["config"], doc["data"]
+    sizes = (cfg.get("pca") or PIXELS, *cfg["hidden"], N_CLASSES)
+    batch = cfg["batch_size"]
+    views = 2 if cfg.get("flip_tta") else 1
+    projection = 2 * PIXELS * cfg["pca"] if cfg.get("pca") else 0  # per image and view, forward only
+    train_per_batch = epoch_flops(list(sizes), batch, batch, 0) + batch * projection  # no validation
+    val_pass = views * (epoch_flops(list(sizes), batch, 0, data["n_val"]) + data["n_val"] * projection)
+    test_pass = views * (epoch_flops(list(sizes), batch, 0, data["n_test"]) + data["n_test"] * projection)
+    batches = len(doc["batch_losses"])  # every batch trained, up to and including a divergent one
+    flops = batches * train_per_batch + len(doc["epochs"]) * val_pass
+    if doc["test_accuracy"] is not None:
+        flops += test_pass
+    return sizes, batch, flops
+
+
+def measured_rate(sizes: tuple[int, ...], batch: int, n_train: int, n_val: int) -> float:
+    """FLOP/s of one epoch of these products, timed now (best of 2 after a warm-up batch)."""
+    epoch = MatmulEpoch(list(sizes), batch, n_train, n_val)
+    flops = epoch_flops(list(sizes), batch, n_train, n_val)
+    times = []
+    for _ in range(2):
+        t0 = time.perf_counter()
+        epoch.run()
+        times.append(time.perf_counter() - t0)
+    return flops / min(times)
+
+
+def job_seconds(results: Path, run: str) -> float | None:
+    path = results / "benchmarks" / f"train_{run}.tsv"
+    if not path.is_file():
+        return None
+    with path.open() as f:
+        return float(next(csv.DictReader(f, delimiter="\t"))["s"])
+
+
+def group_of(run: str) -> str:
+    for prefix in ("sweep_", "schedule_"):
+        if run.startswith(prefix):
+            return prefix.rstrip("_")
+    return "seeds" if "_default" in run else run
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    results = Path(argv[0] if argv else "results")
+    docs = {p.stem: json.loads(p.read_text()) for p in sorted((results / "runs").glob("*.json"))}
+    if not docs:
+        sys.exit(f"no run documents in {results / 'runs'}: pass the results directory of a finished build")
+    rates: dict[tuple, float] = {}
+    rows = []
+    for run, doc in docs.items():
+        sizes, batch, flops = run_flops(doc)
+        key = (sizes, batch)
+        if key not in rates:
+            data = doc["data"]
+            rates[key] = measured_rate(sizes, batch, data["n_train"], data["n_val"])
+            shape = "-".join(map(str, sizes))
+            print(f"matmul rate of {shape}, batch {batch}: {rates[key] / 1e9:.0f} GFLOP/s", file=sys.stderr)
+        rows.append((group_of(run), run, flops / rates[key], doc["total_seconds"], job_seconds(results, run)))
+
+    groups: dict[str, list] = defaultdict(lambda: [0, 0.0, 0.0, 0.0])
+    for group, _, bound, trained, job in rows:
+        g = groups[group]
+        g[0] += 1
+        g[1] += bound
+        g[2] += trained
+        g[3] += job or 0.0
+    print(f"\nbuild: {results.resolve()}\n")
+    print(f"| runs | n | matmul bound s | training s (documents) | job wall s | training / bound | job / bound |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    total = [0, 0.0, 0.0, 0.0]
+    for group, (n, bound, trained, job) in sorted(groups.items(), key=lambda kv: -kv[1][3]):
+        print(f"| {group} | {n} | {bound:.1f} | {trained:.1f} | {job:.1f} | {trained / bound:.2f} | {job / bound:.2f} |")
+        total = [total[0] + n, total[1] + bound, total[2] + trained, total[3] + job]
+    n, bound, trained, job = total
+    print(f"| **all** | {n} | {bound:.1f} | {trained:.1f} | {job:.1f} | {trained / bound:.2f} | {job / bound:.2f} |")
+    print(f"\nTraining jobs run one at a time on all cores, so their matrix products alone need {bound:.0f} s "
+          f"({bound / 60:.1f} min) of this machine now; the build's jobs took {job:.0f} s.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
