@@ -1,0 +1,58 @@
+"""benchmarks/build_bound.py: the matrix-product FLOPs it charges each run, and its table on a tiny build."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import build_bound  # noqa: E402
+
+
+def doc(hidden, batch, batches, epochs, pca=None, tta=False, test=0.5, n_val=1000, n_test=2000, n_train=45000):
+    return {"config": {"hidden": hidden, "batch_size": batch, "pca": pca, "flip_tta": tta},
+            "data": {"n_train": n_train, "n_val": n_val, "n_test": n_test},
+            "batch_losses": [1.0] * batches, "epochs": [{}] * epochs, "test_accuracy": test, "total_seconds": 1.0}
+
+
+def test_flops_of_the_default_shape_by_hand():
+    # Per training example: first layer forward + weight gradient (no input gradient), second layer all three.
+    per_example = 2 * (2 * 3072 * 128) + 3 * (2 * 128 * 10)
+    per_evaluated = 2 * 3072 * 128 + 2 * 128 * 10  # forward only
+    sizes, batch, flops = build_bound.run_flops(doc([128], 128, batches=700, epochs=2))
+    assert sizes == (3072, 128, 10) and batch == 128
+    assert flops == 700 * 128 * per_example + (2 * 1000 + 2000) * per_evaluated
+
+
+def test_flops_with_projection_tta_and_divergence():
+    per_example = 2 * 3072 * 384 + 2 * (2 * 384 * 64) + 3 * (2 * 64 * 10)  # projection, then the network
+    per_evaluated = 2 * 3072 * 384 + 2 * 384 * 64 + 2 * 64 * 10
+    sizes, _, flops = build_bound.run_flops(doc([64], 512, batches=90, epochs=1, pca=384, tta=True))
+    assert sizes == (384, 64, 10)
+    assert flops == 90 * 512 * per_example + 2 * (1000 + 2000) * per_evaluated  # two views each
+    # A run that diverged in its first epoch: its batches up to divergence, no validation, no test.
+    _, _, diverged = build_bound.run_flops(doc([64], 128, batches=8, epochs=0, test=None))
+    assert diverged == 8 * 128 * (2 * (2 * 3072 * 64) + 3 * (2 * 64 * 10))
+
+
+def test_table_of_a_tiny_build(tmp_path, capsys):
+    runs, bench = tmp_path / "runs", tmp_path / "benchmarks"
+    runs.mkdir()
+    bench.mkdir()
+    for name in ("numpy_default", "sweep_lr_1em01_plain"):
+        (runs / f"{name}.json").write_text(json.dumps(doc([8], 16, batches=4, epochs=1, n_val=32, n_test=32,
+                                                          n_train=64)))
+        (bench / f"train_{name}.tsv").write_text("s\th:m:s\n3.0\t0:00:03\n")
+    assert build_bound.main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "| seeds | 1 |" in out and "| sweep | 1 |" in out and "| **all** | 2 |" in out
+    assert "| 2.0 | 6.0 |" in out  # the documents' total seconds and the jobs' wall times, summed
+
+
+def test_no_documents_is_a_clear_error(tmp_path):
+    with pytest.raises(SystemExit, match="no run documents"):
+        build_bound.main([str(tmp_path)])
