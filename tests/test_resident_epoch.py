@@ -27,6 +27,7 @@ def resident_on_cpu(monkeypatch):
     {"hidden": [32], "epochs": 3},
     {"hidden": [32, 16], "batch_norm": True, "momentum": 0.9, "weight_decay": 5e-4, "epochs": 2},
     {"hidden": [32], "lr": 1e6, "epochs": 3},  # diverges
+    {"hidden": [32], "epochs": 2, "zca": 0.1, "pca": 64},  # the split is projected once, on its way to the device
 ])
 def test_the_resident_path_gives_the_stepwise_documents(splits, monkeypatch, settings):
     cfg = RunConfig(backend="torch", batch_size=64, device="cpu", **settings)

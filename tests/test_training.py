@@ -7,7 +7,7 @@ import pytest
 from mlp_cifar.training import RunConfig, train
 from learnable import learnable_splits
 
-TIMING_KEYS = {"train_seconds", "eval_seconds", "total_seconds"}
+TIMING_KEYS = {"whiten_seconds", "train_seconds", "eval_seconds", "total_seconds"}
 
 
 def strip_timings(doc):
