@@ -48,7 +48,9 @@ def strong_shape() -> dict:
     """config.yaml's `strong` run: the settings that shape its cost per epoch."""
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     strong = {**config["defaults"], **config["runs"]["strong"]}
-    return {k: strong[k] for k in ("hidden", "batch_norm", "batch_size", "momentum", "weight_decay")}
+    shape = {k: strong[k] for k in ("hidden", "batch_norm", "batch_size", "momentum", "weight_decay")}
+    # Its projected input (pca, which needs the whitening it comes from) sets the first layer's width.
+    return shape | {k: strong[k] for k in ("zca", "pca") if strong.get("pca")}
 
 
 def timed_train(cfg: RunConfig, splits) -> dict:
