@@ -32,27 +32,28 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 from bench_epochs import MatmulEpoch, epoch_flops  # noqa: E402
 
 from mlp_cifar.data.archive import N_CLASSES, PIXELS  # noqa: E402
+from mlp_cifar.runs import network_inputs  # noqa: E402
 
 
 def run_flops(doc: dict) -> tuple[tuple[int, ...], int, float]:
     """(layer sizes, batch size, FLOPs of the run's matrix products) from a run document."""
     cfg, data = doc["config"], doc["data"]
-    sizes = (cfg.get("pca") or PIXELS, *cfg["hidden"], N_CLASSES)
+    sizes = [network_inputs(cfg, PIXELS), *cfg["hidden"], N_CLASSES]
     batch = cfg["batch_size"]
     views = 2 if cfg.get("flip_tta") else 1
     projection = 2 * PIXELS * cfg["pca"] if cfg.get("pca") else 0  # per image and view, forward only
-    train_per_batch = epoch_flops(list(sizes), batch, batch, 0) + batch * projection  # no validation
-    val_pass = views * (epoch_flops(list(sizes), batch, 0, data["n_val"]) + data["n_val"] * projection)
-    test_pass = views * (epoch_flops(list(sizes), batch, 0, data["n_test"]) + data["n_test"] * projection)
+    train_per_batch = epoch_flops(sizes, batch, batch, 0) + batch * projection  # no validation
+    val_pass = views * (epoch_flops(sizes, batch, 0, data["n_val"]) + data["n_val"] * projection)
+    test_pass = views * (epoch_flops(sizes, batch, 0, data["n_test"]) + data["n_test"] * projection)
     batches = len(doc["batch_losses"])  # every batch trained, up to and including a divergent one
     flops = batches * train_per_batch + len(doc["epochs"]) * val_pass
     if doc["test_accuracy"] is not None:
         flops += test_pass
-    return sizes, batch, flops
+    return tuple(sizes), batch, flops
 
 
 def measured_rate(sizes: tuple[int, ...], batch: int, n_train: int, n_val: int) -> float:
-    """FLOP/s of one epoch of these products, timed now (best of 2 after a warm-up batch)."""
+    """FLOP/s of one epoch of these products, timed now (the faster of two epochs: the first warms up)."""
     epoch = MatmulEpoch(list(sizes), batch, n_train, n_val)
     flops = epoch_flops(list(sizes), batch, n_train, n_val)
     times = []
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         g[2] += trained
         g[3] += job or 0.0
     print(f"\nbuild: {results.resolve()}\n")
-    print(f"| runs | n | matmul bound s | training s (documents) | job wall s | training / bound | job / bound |")
+    print("| runs | n | matmul bound s | training s (documents) | job wall s | training / bound | job / bound |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     total = [0, 0.0, 0.0, 0.0]
     for group, (n, bound, trained, job) in sorted(groups.items(), key=lambda kv: -kv[1][3]):

@@ -91,13 +91,18 @@ BASE_MEM_MB = 2500  # data splits in float32 (~0.7 GB), the uint8 cache, Python,
 ZCA_MEM_MB = 1500  # covariance, eigenvectors and a whitened copy of the splits
 
 
+def network_inputs(settings: Mapping, n_pixels: int = 3072) -> int:
+    """Inputs of the network's first layer: the pixels, or with ``pca`` that many coordinates per image."""
+    return settings.get("pca") or n_pixels
+
+
 def parameter_count(settings: Mapping, n_inputs: int = 3072, n_classes: int = 10) -> int:
     """Trainable parameters of the MLP that ``settings`` (a run's settings or configuration)
     describes: weights and biases of every layer, and with ``batch_norm`` batch norm's scale and
     shift (2 per hidden unit). Without ``hidden`` the network has no hidden layer. With ``pca`` the
     first layer has that many inputs (the fixed projection has no trainable parameters)."""
     hidden = list(settings.get("hidden") or [])
-    sizes = [settings.get("pca") or n_inputs, *hidden, n_classes]
+    sizes = [network_inputs(settings, n_inputs), *hidden, n_classes]
     linear = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
     return linear + (2 * sum(hidden) if settings.get("batch_norm") else 0)
 

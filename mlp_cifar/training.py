@@ -376,8 +376,6 @@ def _train(cfg, splits, lr_at_epoch, progress) -> dict:
         t_whiten = time.perf_counter()
         # Fitted on the training split only; the directions come from the same eigendecomposition.
         splits, directions, variance_kept = zca_whiten_with_directions(splits, cfg.zca, cfg.pca or 0)
-        if not cfg.pca:
-            directions = variance_kept = None
         whiten_seconds = time.perf_counter() - t_whiten
     dtype = np.dtype(cfg.dtype)
     train_x = splits.train.x if splits.train.x.dtype == dtype else splits.train.x.astype(dtype)

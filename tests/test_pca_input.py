@@ -41,6 +41,9 @@ def test_whiten_with_directions_keeps_the_strongest_and_says_how_much_variance()
     assert directions.flags.c_contiguous and directions.shape == (48, 5)
     assert kept == pytest.approx(variances[:5].sum() / variances.sum())
     assert 5 / 48 < kept < 1  # the strongest five hold more than their share
+    none = zca_whiten_with_directions(splits, 0.1, components=0)
+    assert none[1:] == (None, None)
+    np.testing.assert_array_equal(none[0].train.x, whitened.train.x)
     with pytest.raises(ValueError, match="components"):
         zca_whiten_with_directions(splits, 0.1, components=49)
 

@@ -13,7 +13,7 @@ Validation and test images are transformed with the training split's ``m`` and
 The same eigenvectors, ordered by decreasing eigenvalue, are the principal directions of the
 training images, whitened or not (whitening rescales each direction but keeps them all):
 
-    splits, directions = zca_whiten_with_directions(splits, epsilon=0.1, components=768)
+    splits, directions, kept = zca_whiten_with_directions(splits, epsilon=0.1, components=768)
 
 ``whitened @ directions`` are each image's coordinates along the 768 directions of largest variance.
 """
@@ -62,10 +62,10 @@ def zca_whiten(splits: CifarSplits, epsilon: float) -> CifarSplits:
 
 
 def zca_whiten_with_directions(splits: CifarSplits, epsilon: float,
-                               components: int) -> tuple[CifarSplits, np.ndarray, float]:
+                               components: int) -> tuple[CifarSplits, np.ndarray | None, float | None]:
     """(`zca_whiten`'s splits, the training split's ``components`` principal directions of largest
     variance as a C-contiguous (D, components) array, the fraction of the whitened training images'
-    variance along them) from one eigendecomposition."""
+    variance along them) from one eigendecomposition; with ``components=0``, (splits, None, None)."""
     dims = splits.train.x.shape[1]
     if not (isinstance(components, int) and 0 <= components <= dims):
         raise ValueError(f"components must be an integer in 0..{dims}, got {components!r}")
@@ -76,5 +76,7 @@ def zca_whiten_with_directions(splits: CifarSplits, epsilon: float,
 
     whitened = CifarSplits(train=whiten(splits.train), val=whiten(splits.val), test=whiten(splits.test),
                            archive_md5=splits.archive_md5, official=splits.official)
+    if not components:
+        return whitened, None, None
     kept = float(variances[:components].sum() / variances.sum())
     return whitened, np.ascontiguousarray(directions[:, :components]), kept

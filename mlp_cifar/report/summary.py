@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Mapping
 
+from mlp_cifar.runs import network_inputs
+
 
 def binomial_se(p: float | None, n: int | None) -> float | None:
     """Standard error of an accuracy ``p`` measured on ``n`` images (at p = 0.5, the largest, if unknown)."""
@@ -54,7 +56,7 @@ def summarise_run(name: str, doc: Mapping, metrics: Mapping | None = None) -> di
 
 def architecture(cfg: Mapping, n_inputs: int = 3072, n_classes: int = 10) -> str:
     """e.g. '3072 → 128 → 10'; with ``pca`` the network's inputs are that many coordinates per image."""
-    return " → ".join(str(n) for n in [cfg.get("pca") or n_inputs, *cfg.get("hidden", []), n_classes])
+    return " → ".join(str(n) for n in [network_inputs(cfg, n_inputs), *cfg.get("hidden", []), n_classes])
 
 
 def compute_summary(summaries: Mapping[str, Mapping]) -> list[dict]:
