@@ -121,3 +121,26 @@ def test_report_shows_the_projected_input():
     rows = {r["name"]: r for r in config_rows({"config": {**cfg, "pca": None, "zca": None}}, {"config": cfg})}
     assert rows["Network input"]["base"] == "3,072 pixel values"
     assert "768 principal directions" in rows["Network input"]["run"]
+
+
+def test_evaluation_inputs_are_built_once_per_array_and_flip_setting() -> None:
+    """The trainer evaluates the same validation array every epoch: its projected chunks (and mirror
+    images) are built once, and rebuilt for another array (even an equal one) or flip setting."""
+    from mlp_cifar.training import EVAL_CHUNK, EvaluationInputs, mirror
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((EVAL_CHUNK + 7, 3072)).astype(np.float32)
+    directions = np.linalg.qr(rng.standard_normal((3072, 5)))[0].astype(np.float32)
+    inputs = EvaluationInputs(directions)
+    chunks = inputs(x, True)
+    assert [start for start, _ in chunks] == [0, EVAL_CHUNK]
+    np.testing.assert_array_equal(chunks[1][1][0], x[EVAL_CHUNK:] @ directions)
+    np.testing.assert_array_equal(chunks[1][1][1], mirror(x[EVAL_CHUNK:]) @ directions)
+    assert inputs(x, True) is chunks  # the second epoch projects nothing
+    plain = inputs(x, False)
+    assert plain is not chunks and all(len(views) == 1 for _, views in plain)
+    other = x.copy()
+    other[0] = 0  # another array's views are that array's
+    assert inputs(other, True) is not chunks
+    np.testing.assert_array_equal(inputs(other, True)[0][1][0][0], np.zeros(5, np.float32))
+    assert EvaluationInputs(None)(x, False)[0][1][0].base is x  # without pca: views of the split, no copy
