@@ -10,7 +10,7 @@ model shape; a run with ``pca`` also multiplies every image by its projection, t
 first layer's rate). ``bound`` is the time the run's products alone take at that rate: no start-up, no
 data loading, no elementwise work. Next to it, from the same build: the run's training time
 (``total_seconds`` of its document) and its job's wall time (Snakemake's benchmark file, so
-start-up included).
+start-up included; the runs of one sweep rate share a job).
 
 The ratios are measured in one run of this script, but the build's times come from when the build
 ran: on a VM whose matrix-multiply rate drifts (up to ~1.7x within one session here), compare builds
@@ -32,7 +32,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 from bench_epochs import MatmulEpoch, epoch_flops  # noqa: E402
 
 from mlp_cifar.data.archive import N_CLASSES, PIXELS  # noqa: E402
-from mlp_cifar.runs import network_inputs  # noqa: E402
+from mlp_cifar.runs import SWEEP_PREFIX, network_inputs, sweep_jobs  # noqa: E402
 
 
 def run_flops(doc: dict) -> tuple[tuple[int, ...], int, float]:
@@ -64,12 +64,25 @@ def measured_rate(sizes: tuple[int, ...], batch: int, n_train: int, n_val: int) 
     return flops / min(times)
 
 
-def job_seconds(results: Path, run: str) -> float | None:
-    path = results / "benchmarks" / f"train_{run}.tsv"
+def job_seconds(results: Path, job: str) -> float | None:
+    """Wall time of training job ``job`` (Snakemake's benchmark file ``train_<job>.tsv``), None without one."""
+    path = results / "benchmarks" / f"train_{job}.tsv"
     if not path.is_file():
         return None
     with path.open() as f:
         return float(next(csv.DictReader(f, delimiter="\t"))["s"])
+
+
+def training_jobs(results: Path, runs: list[str]) -> list[str]:
+    """The training jobs that made ``runs``, each once: a sweep rate's job trained that rate's runs
+    together (workflow rule train_sweep_rate); every other run, and a sweep run of a build from before
+    that rule, had its own."""
+    sweep = [run for run in runs if run.startswith(SWEEP_PREFIX)]
+    jobs = [run for run in runs if run not in sweep]
+    for rate, rate_runs in sweep_jobs(sweep).items():
+        together = f"{SWEEP_PREFIX}{rate}"
+        jobs += [together] if job_seconds(results, together) is not None else rate_runs
+    return jobs
 
 
 def group_of(run: str) -> str:
@@ -95,15 +108,16 @@ def main(argv: list[str] | None = None) -> int:
             rates[key] = measured_rate(sizes, batch, data["n_train"], data["n_val"])
             shape = "-".join(map(str, sizes))
             print(f"matmul rate of {shape}, batch {batch}: {rates[key] / 1e9:.0f} GFLOP/s", file=sys.stderr)
-        rows.append((group_of(run), run, flops / rates[key], doc["total_seconds"], job_seconds(results, run)))
+        rows.append((group_of(run), flops / rates[key], doc["total_seconds"]))
 
     groups: dict[str, list] = defaultdict(lambda: [0, 0.0, 0.0, 0.0])
-    for group, _, bound, trained, job in rows:
+    for group, bound, trained in rows:
         g = groups[group]
         g[0] += 1
         g[1] += bound
         g[2] += trained
-        g[3] += job or 0.0
+    for job in training_jobs(results, list(docs)):
+        groups[group_of(job)][3] += job_seconds(results, job) or 0.0
     print(f"\nbuild: {results.resolve()}\n")
     print("| runs | n | matmul bound s | training s (documents) | job wall s | training / bound | job / bound |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")

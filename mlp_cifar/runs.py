@@ -57,6 +57,21 @@ def sweep_runs(defaults: Mapping, sweep: Mapping) -> dict[str, dict]:
     return runs
 
 
+def sweep_jobs(runs: Sequence[str]) -> dict[str, list[str]]:
+    """The sweep's training jobs: rate token (``number_token``) -> its runs, one per batch-norm setting,
+    in the order given. The runs of one rate share their initialisation and batch order and differ only
+    in batch norm; training them in one process pays the job's start (for PyTorch ~3 s of imports
+    before the first batch) once per rate instead of once per run, and adding a rate still adds
+    exactly one job."""
+    jobs: dict[str, list[str]] = {}
+    for run in runs:
+        if not run.startswith(SWEEP_PREFIX):
+            raise ValueError(f"{run!r} is not a sweep run name ({SWEEP_PREFIX}<rate>_<plain|bn>)")
+        rate = run[len(SWEEP_PREFIX):].rsplit("_", 1)[0]
+        jobs.setdefault(rate, []).append(run)
+    return jobs
+
+
 def schedule_run_names(specs: Sequence[Mapping]) -> list[str]:
     """The run name of each schedule spec (see the module docstring)."""
     names = [spec["name"] for spec in specs]
@@ -121,3 +136,11 @@ def cluster_resources(settings: Mapping) -> dict:
     runtime = max(10, int(5 * seconds / 60) + 1)
     gpu = 1 if settings.get("backend") == "torch" and settings.get("device") == "cuda" else 0
     return {"mem_mb": int(mem_mb), "runtime": runtime, "gpu": gpu}
+
+
+def job_resources(settings: Sequence[Mapping]) -> dict:
+    """What a job that trains these runs one after another asks for: the most memory and GPUs of any
+    of them, the sum of their wall times."""
+    each = [cluster_resources(s) for s in settings]
+    return {"mem_mb": max(r["mem_mb"] for r in each), "runtime": sum(r["runtime"] for r in each),
+            "gpu": max(r["gpu"] for r in each)}

@@ -53,6 +53,24 @@ def test_table_of_a_tiny_build(tmp_path, capsys):
     assert "| 2.0 | 6.0 |" in out  # the documents' total seconds and the jobs' wall times, summed
 
 
+def test_sweep_runs_of_one_rate_share_their_job(tmp_path, capsys):
+    """The workflow trains a sweep rate's runs in one job (train_sweep_lr_<rate>.tsv): its wall time
+    counts once for both runs; a build from before that rule has one file per run."""
+    runs, bench = tmp_path / "runs", tmp_path / "benchmarks"
+    runs.mkdir()
+    bench.mkdir()
+    for name in ("sweep_lr_1em01_plain", "sweep_lr_1em01_bn", "sweep_lr_1e00_plain"):
+        (runs / f"{name}.json").write_text(json.dumps(doc([8], 16, batches=4, epochs=1, n_val=32, n_test=32,
+                                                          n_train=64)))
+    (bench / "train_sweep_lr_1em01.tsv").write_text("s\th:m:s\n5.0\t0:00:05\n")
+    (bench / "train_sweep_lr_1em01_plain.tsv").write_text("s\th:m:s\n100.0\t0:01:40\n")  # stale: not counted
+    (bench / "train_sweep_lr_1e00_plain.tsv").write_text("s\th:m:s\n3.0\t0:00:03\n")
+    assert build_bound.training_jobs(tmp_path, sorted(p.stem for p in runs.iterdir())) == [
+        "sweep_lr_1e00_plain", "sweep_lr_1em01"]
+    assert build_bound.main([str(tmp_path)]) == 0
+    assert "| sweep | 3 | " in (out := capsys.readouterr().out) and "| 3.0 | 8.0 |" in out, out
+
+
 def test_no_documents_is_a_clear_error(tmp_path):
     with pytest.raises(SystemExit, match="no run documents"):
         build_bound.main([str(tmp_path)])

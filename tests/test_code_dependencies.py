@@ -23,7 +23,7 @@ from workflow_helpers import REPO, planned_jobs, snakemake
 SMOKE = ("--profile", "profiles/smoke")
 MODULES = sorted(str(p.relative_to(REPO)) for p in (REPO / "mlp_cifar").rglob("*.py"))
 # Jobs that must never rerun for a change of how results are drawn, tabulated or rendered.
-EXPENSIVE = {"train", "prepare_data", "parity", "derivations"}
+EXPENSIVE = {"train", "train_sweep_rate", "prepare_data", "parity", "derivations"}
 PRESENTATION = ("mlp_cifar/plots/", "mlp_cifar/report/", "mlp_cifar/tables.py", "mlp_cifar/figures.py",
                 "mlp_cifar/formatting.py")
 
@@ -37,7 +37,7 @@ def rule_sources() -> dict[str, tuple[str, tuple[str, ...]]]:
     """rule -> (its script, modules it loads by name), read from the rule files and the figure registry."""
     sources = {}
     for smk in (REPO / "workflow" / "rules").glob("*.smk"):
-        for name, body in re.findall(r"^rule (\w+):\n((?:[ \t]+.*\n|\n)*)", smk.read_text(), flags=re.M):
+        for name, body in re.findall(r"^[ \t]*rule (\w+):\n((?:[ \t]+.*\n|\n)*)", smk.read_text(), flags=re.M):
             script = re.search(r'script:\s*\n\s*"\.\./\.\./scripts/(\w+\.py)"', body)
             if script and name not in NO_CODE_INPUTS:
                 sources[name] = (script.group(1), ())

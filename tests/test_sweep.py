@@ -17,8 +17,8 @@ from mlp_cifar.report.schedules import schedules_context
 from mlp_cifar.report.sweep import (MARGIN, batch_norm_comparison, lr_list, setting_facts,
                                     sweep_context)
 from mlp_cifar.formatting import lr_text
-from mlp_cifar.runs import (number_token, schedule_run_names, schedule_runs, sweep_run_name,
-                            sweep_runs)
+from mlp_cifar.runs import (cluster_resources, job_resources, number_token, schedule_run_names, schedule_runs,
+                            sweep_jobs, sweep_run_name, sweep_runs)
 from workflow_helpers import copy_workflow, planned_jobs, snakemake
 
 SMOKE = ("--profile", "profiles/smoke")
@@ -69,6 +69,22 @@ def test_sweep_names_do_not_depend_on_the_other_points():
     more = sweep_runs(DEFAULTS, {"lrs": [0.01, 0.1, 1.0], "batch_norm": [False]})
     assert set(more) - set(few) == {"sweep_lr_1em02_plain"}
     assert all(more[name] == settings for name, settings in few.items())
+
+
+def test_each_rate_is_one_job_of_its_batch_norm_settings():
+    runs = sweep_runs(DEFAULTS, {"lrs": [1e-6, 2.5e-3, 100.0], "batch_norm": [False, True]})
+    assert sweep_jobs(list(runs)) == {"1em06": ["sweep_lr_1em06_plain", "sweep_lr_1em06_bn"],
+                                      "2p5em03": ["sweep_lr_2p5em03_plain", "sweep_lr_2p5em03_bn"],
+                                      "1e02": ["sweep_lr_1e02_plain", "sweep_lr_1e02_bn"]}
+    assert sweep_jobs(["sweep_lr_1em01_bn"]) == {"1em01": ["sweep_lr_1em01_bn"]}
+    with pytest.raises(ValueError, match="not a sweep run"):
+        sweep_jobs(["numpy_default"])
+    # The job asks a cluster for its runs one after another: the most memory, the sum of the wall times.
+    plain, bn = ({**DEFAULTS, "batch_norm": b, "epochs": 400} for b in (False, True))
+    both = job_resources([plain, bn])
+    assert both["runtime"] == cluster_resources(plain)["runtime"] + cluster_resources(bn)["runtime"]
+    assert both["mem_mb"] == max(cluster_resources(plain)["mem_mb"], cluster_resources(bn)["mem_mb"])
+    assert both["gpu"] == 0 and job_resources([{**plain, "backend": "torch", "device": "cuda"}, bn])["gpu"] == 1
 
 
 def test_sweep_rates_equal_to_seven_digits_clash():
@@ -418,10 +434,31 @@ def test_changing_the_sweep_list_adds_or_removes_only_those_points(smoke_build):
     finally:
         config.write_text(original)
     figures = {"plot_sweep_accuracy", "plot_sweep_epoch_losses", "plot_sweep_batch_losses"}
-    assert planned_jobs(added) == {"train": 1, **{f: 1 for f in figures}, "metrics": 1, "tables": 1, "report": 1,
-                                   "all": 1}
-    assert "wildcards: run=sweep_lr_1em02_plain" in added.stdout + added.stderr
+    assert planned_jobs(added) == {"train_sweep_rate": 1, **{f: 1 for f in figures}, "metrics": 1, "tables": 1,
+                                   "report": 1, "all": 1}
+    assert "wildcards: rate=1em02" in added.stdout + added.stderr
     assert set(removed) == figures | {"metrics", "tables", "report", "all"}, removed
+
+
+def test_a_rates_runs_share_one_job_and_train_as_if_alone(smoke_build, tmp_path):
+    """Each rate's runs (one per batch-norm setting) train one after another in one job, rule
+    train_sweep_rate. Listed batch norm first, the plain run is the second one in that process: its
+    document equals the smoke build's, where it was its rate's only run, timings aside."""
+    from test_training import strip_timings
+
+    work = copy_workflow(tmp_path / "w")
+    (work / "data").symlink_to(smoke_build / "data", target_is_directory=True)  # prepared once already
+    proc = snakemake(work, *SMOKE, "results/runs/sweep_lr_1em01_plain.json",
+                     "--config", "sweep={backend: numpy, lrs: [0.1], batch_norm: [true, false]}")
+    assert planned_jobs(proc) == {"train_sweep_rate": 1}
+    out = proc.stdout + proc.stderr
+    assert "output: results/runs/sweep_lr_1em01_bn.json, results/runs/sweep_lr_1em01_plain.json" in out
+    docs = {kind: json.loads((work / "results" / "runs" / f"sweep_lr_1em01_{kind}.json").read_text())
+            for kind in ("bn", "plain")}
+    assert docs["bn"]["config"]["batch_norm"] is True and docs["plain"]["config"]["batch_norm"] is False
+    alone = json.loads((smoke_build / "results" / "runs" / "sweep_lr_1em01_plain.json").read_text())
+    assert strip_timings(docs["plain"]) == strip_timings(alone)
+    assert (work / "results" / "benchmarks" / "train_sweep_lr_1em01.tsv").is_file()  # one job, one wall time
 
 
 def test_learning_rates_must_be_numbers(tmp_path):

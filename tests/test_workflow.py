@@ -120,7 +120,7 @@ def test_hyperparameter_change_reruns_training_figures_and_report_only(built):
                          "plot_schedule_illustration", "plot_schedules_val_accuracy", "metrics", "tables",
                          "report", "all"}, jobs
     assert jobs["train"] == len(TRAIN_RUNS) + len(SCHEDULE_RUNS)
-    assert "wildcards: run=sweep_lr_" not in proc.stdout + proc.stderr
+    assert "rule train_sweep_rate" not in proc.stdout + proc.stderr
 
 
 def test_another_seed_trains_only_the_new_runs(built):
@@ -189,14 +189,16 @@ def test_slurm_profile_plans_training_jobs_with_cluster_resources(built):
             pytest.fail("snakemake-executor-plugin-slurm not installed; .ci/run installs it (make install-slurm)")
         pytest.skip("snakemake-executor-plugin-slurm not installed (make install-slurm)")
     proc = snakemake(built, "--profile", "profiles/slurm", "--configfile",
-                     "profiles/smoke/experiment.yaml", "-n", "--forcerun", "train")
+                     "profiles/smoke/experiment.yaml", "-n", "--forcerun", "train", "train_sweep_rate")
     out = proc.stdout + proc.stderr
     train = {}
     for block in re.split(r"\n(?=rule \w+:)", out):  # one block per planned job
-        job = re.match(r"rule train:.*?wildcards: run=(\w+).*?resources: ([^\n]*)", block, flags=re.S)
+        job = re.match(r"rule train(?:_sweep_rate)?:.*?wildcards: (?:run|rate)=(\w+).*?resources: ([^\n]*)", block,
+                       flags=re.S)
         if job:
             train[job.group(1)] = dict(kv.split("=", 1) for kv in job.group(2).split(", "))
-    assert set(train) >= set(TRAIN_RUNS) | set(SWEEP_RUNS) | set(EXTRA_RUNS), sorted(train)
+    # Every run has its job; a sweep rate's runs share one (rule train_sweep_rate, wildcard rate).
+    assert set(train) == set(TRAIN_RUNS) | set(SCHEDULE_RUNS) | set(EXTRA_RUNS) | {"1em03", "1em01", "1e02"}, train
     for run, res in train.items():
         assert int(res["mem_mb"]) >= 2500 and int(res["runtime"]) >= 10 and res["gpu"] == "0", (run, res)
     # The stronger MLP (two layers of 1024 units, ZCA whitening) asks for more memory.

@@ -15,7 +15,14 @@ from mlp_cifar.figures import (
     check_templates,
 )
 from mlp_cifar.data.prepared import FILES as SPLIT_FILES
-from mlp_cifar.runs import cluster_resources, schedule_runs, sweep_runs
+from mlp_cifar.runs import (
+    SWEEP_PREFIX,
+    cluster_resources,
+    job_resources,
+    schedule_runs,
+    sweep_jobs,
+    sweep_runs,
+)
 from mlp_cifar.signals import forward_interrupt_to_jobs
 from mlp_cifar.snakemake_locks import keep_other_instances_locks
 
@@ -86,6 +93,10 @@ RUNS = list(RUN_SETTINGS)
 # The learning-rate sweep's runs (by rate, then batch-norm setting) and the compared schedules' runs.
 SWEEP_RUNS = list(sweep_settings())
 SCHEDULE_RUNS = list(schedule_settings())
+# The sweep's training jobs, rate token -> its runs (one per batch-norm setting), and the batch-norm
+# settings' name suffixes, the same for every rate.
+SWEEP_JOBS = sweep_jobs(SWEEP_RUNS)
+SWEEP_KINDS = [run.rsplit("_", 1)[1] for run in next(iter(SWEEP_JOBS.values()), [])]
 # The two main runs compared side by side (same seed), when both backends are repeated.
 BACKEND_PAIR = (
     [SEED_GROUPS["numpy"][0], SEED_GROUPS["torch"][0]]
@@ -128,6 +139,14 @@ def run_resource(key):
     """A training job's cluster resource `key` (mem_mb, runtime in minutes, gpu), from its run's
     settings (mlp_cifar.runs.cluster_resources)."""
     return lambda wildcards: cluster_resources(run_settings(wildcards.run))[key]
+
+
+def sweep_job_resource(key):
+    """A sweep rate's job's cluster resource `key`: its runs trained one after another
+    (mlp_cifar.runs.job_resources)."""
+    return lambda wildcards: job_resources(
+        [run_settings(run) for run in SWEEP_JOBS[wildcards.rate]]
+    )[key]
 
 
 def run_json(*runs):
@@ -291,5 +310,11 @@ def rule_benchmarks():
         "results/benchmarks/parity.tsv",
         "results/benchmarks/derivations.tsv",
         "results/benchmarks/relu_variance.tsv",
-        *expand("results/benchmarks/train_{run}.tsv", run=RUNS),
+        *expand(
+            "results/benchmarks/train_{run}.tsv",
+            run=[run for run in RUNS if run not in SWEEP_RUNS],
+        ),
+        *expand(
+            f"results/benchmarks/train_{SWEEP_PREFIX}{{rate}}.tsv", rate=SWEEP_JOBS
+        ),
     ]

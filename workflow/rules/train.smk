@@ -1,4 +1,5 @@
-# One training job per run (wildcard `run`), each writing one JSON document.
+# One training job per run (wildcard `run`), each writing one JSON document; the learning-rate sweep
+# trains each rate's runs (one per batch-norm setting) in one job (wildcard `rate`), below.
 
 
 rule train:
@@ -25,6 +26,43 @@ rule train:
         data=config["data"],
     script:
         "../../scripts/train.py"
+
+
+if SWEEP_JOBS:
+
+    # A sweep run's document comes from its rate's job, not from `train`.
+    ruleorder: train_sweep_rate > train
+
+    # The runs of one sweep rate share initialisation and batch order and differ only in batch norm:
+    # one process trains them one after another (each document as `train` writes it), so a PyTorch
+    # sweep pays its ~3 s of imports once per rate (mlp_cifar.runs.sweep_jobs).
+    rule train_sweep_rate:
+        input:
+            cache=rules.prepare_data.output.cache,
+            splits=rules.prepare_splits.output,
+            code=code("train_runs.py"),
+        output:
+            [f"results/runs/{SWEEP_PREFIX}{{rate}}_{kind}.json" for kind in SWEEP_KINDS],
+        log:
+            f"logs/train/{SWEEP_PREFIX}{{rate}}.log",
+        benchmark:
+            f"results/benchmarks/train_{SWEEP_PREFIX}{{rate}}.tsv"
+        wildcard_constraints:
+            rate="|".join(SWEEP_JOBS),
+        conda:
+            "../../envs/mlp.yaml"
+        threads: train_threads
+        resources:
+            mem_mb=sweep_job_resource("mem_mb"),
+            runtime=sweep_job_resource("runtime"),
+            gpu=sweep_job_resource("gpu"),
+        params:
+            settings=lambda wildcards: [
+                run_settings(run) for run in SWEEP_JOBS[wildcards.rate]
+            ],
+            data=config["data"],
+        script:
+            "../../scripts/train_runs.py"
 
 
 rule metrics:
