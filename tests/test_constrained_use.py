@@ -118,10 +118,11 @@ def test_make_report_takes_an_archive_path_with_spaces(local_archive, tmp_path):
 
 
 # ----------------------------------------------------------------------------- threads per training job
-def _job_threads(work, *args) -> dict[str, int]:
-    """Threads of each training job in a dry run (Snakemake prints `threads:` only above one)."""
-    proc = subprocess.run([SNAKEMAKE, "-n", "--profile", "profiles/smoke", "--cores", "4", *args, "--",
-                           "results/runs/strong.json", "results/runs/numpy_default.json"],
+def _job_threads(work, *args, targets=("results/runs/strong.json", "results/runs/numpy_default.json")
+                 ) -> dict[str, int]:
+    """Threads of each training job in a dry run (Snakemake prints `threads:` only above one), by run
+    (rule train) or by sweep rate (rule train_sweep_rate)."""
+    proc = subprocess.run([SNAKEMAKE, "-n", "--profile", "profiles/smoke", "--cores", "4", *args, "--", *targets],
                           cwd=work, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     threads, run = {}, None
@@ -129,7 +130,7 @@ def _job_threads(work, *args) -> dict[str, int]:
         line = line.strip()
         if line.startswith("rule "):
             run = None
-        elif line.startswith("wildcards: run="):
+        elif line.startswith(("wildcards: run=", "wildcards: rate=")):
             run = line.split("=", 1)[1]
             threads[run] = 1
         elif line.startswith("threads:") and run:
@@ -145,3 +146,15 @@ def test_runs_get_train_threads_unless_they_ask_for_their_own(tmp_path):
         "numpy_default": 2, "strong": 4}
     assert _job_threads(work, "--config", "train_threads=all", "runs={strong: {threads: 3}}") == {
         "numpy_default": 4, "strong": 3}
+
+
+def test_a_sweep_rates_job_takes_the_threads_of_its_runs(tmp_path):
+    """Sweep runs get `threads` from defaults, and their rate's job (rule train_sweep_rate) asks for them;
+    without, train_threads."""
+    work = copy_workflow(tmp_path / "work")
+    sweep = ("results/runs/sweep_lr_1em01_plain.json",)
+    assert _job_threads(work, targets=sweep) == {"1em01": 1}
+    defaults = ("defaults={backend: numpy, hidden: [32], batch_norm: false, lr: 0.05, batch_size: 128, epochs: 3, "
+                "momentum: 0.0, weight_decay: 0.0, seed: 42, dtype: float32, device: auto, threads: 3}")
+    assert _job_threads(work, "--config", defaults, targets=sweep) == {"1em01": 3}
+

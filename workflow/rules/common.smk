@@ -282,11 +282,13 @@ def train_threads(wildcards=None):
     "all" (null in train_threads): all of --cores. Cluster runs have no --cores (Snakemake raises on
     asking); their profile sets the threads per rule (set-threads).
     """
-    settings = (
-        run_settings(wildcards.run)
-        if wildcards is not None and "run" in wildcards.keys()
-        else {}
-    )
+    keys = wildcards.keys() if wildcards is not None else ()
+    if "run" in keys:
+        settings = run_settings(wildcards.run)
+    elif "rate" in keys:  # a sweep rate's runs share `threads` (from defaults)
+        settings = run_settings(SWEEP_JOBS[wildcards.rate][0])
+    else:
+        settings = {}
     wanted = settings.get("threads", config.get("train_threads"))
     if wanted not in (None, "all"):
         return wanted
