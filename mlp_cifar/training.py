@@ -14,7 +14,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 from tqdm import tqdm
@@ -503,6 +503,14 @@ def _train(cfg, splits, lr_at_epoch, progress) -> dict:
         "versions": package_versions(),
         "machine": machine(),
     }
+
+
+def train_runs(cache: str, splits_dir: str, runs: Iterable[tuple[Mapping, str]], data: dict, threads: int) -> None:
+    """The workflow's training job: each (settings, output document) of ``runs``, one after another in
+    this process (rule train: one run; rule train_sweep_rate: a learning rate's runs, which then pay
+    the process's start-up once)."""
+    for settings, out in runs:
+        train_run(cache, splits_dir, dict(settings), data, out, threads)
 
 
 def train_run(cache: str, splits_dir: str, settings: dict, data: dict, out: str, threads: int) -> dict:

@@ -22,7 +22,7 @@ rule train:
         runtime=run_resource("runtime"),
         gpu=run_resource("gpu"),
     params:
-        settings=lambda wildcards: run_settings(wildcards.run),
+        settings=lambda wildcards: [run_settings(wildcards.run)],
         data=config["data"],
     script:
         "../../scripts/train.py"
@@ -40,7 +40,7 @@ if SWEEP_JOBS:
         input:
             cache=rules.prepare_data.output.cache,
             splits=rules.prepare_splits.output,
-            code=code("train_runs.py"),
+            code=code("train.py"),
         output:
             [f"results/runs/{SWEEP_PREFIX}{{rate}}_{kind}.json" for kind in SWEEP_KINDS],
         log:
@@ -62,7 +62,7 @@ if SWEEP_JOBS:
             ],
             data=config["data"],
         script:
-            "../../scripts/train_runs.py"
+            "../../scripts/train.py"
 
 
 rule metrics:
