@@ -74,3 +74,24 @@ def test_sweep_runs_of_one_rate_share_their_job(tmp_path, capsys):
 def test_no_documents_is_a_clear_error(tmp_path):
     with pytest.raises(SystemExit, match="no run documents"):
         build_bound.main([str(tmp_path)])
+
+
+def test_floor_adds_the_other_jobs_to_the_bound(tmp_path, capsys, monkeypatch):
+    """The floor line: the training bound plus every non-training job's wall time, against 7 minutes."""
+    runs, bench = tmp_path / "runs", tmp_path / "benchmarks"
+    runs.mkdir()
+    bench.mkdir()
+    (runs / "numpy_default.json").write_text(json.dumps(doc([8], 16, batches=4, epochs=1, n_val=32, n_test=32,
+                                                            n_train=64)))
+    (bench / "train_numpy_default.tsv").write_text("s\th:m:s\n3.0\t0:00:03\n")
+    (bench / "prepare_data.tsv").write_text("s\th:m:s\n400.0\t0:06:40\n")
+    (bench / "derivations.tsv").write_text("s\th:m:s\n25.5\t0:00:25\n")
+    monkeypatch.setattr(build_bound, "measured_rate", lambda *a: 1e12)  # bound ~0 s: the floor is the jobs
+    assert build_bound.other_jobs(tmp_path) == {"derivations": 25.5, "prepare_data": 400.0}
+    assert build_bound.main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "The other jobs took 426 s (derivations 25.5, prepare_data 400.0)" in out, out
+    assert "Floor of the build here: 426 s (7.1 min)" in out and "over it" in out, out
+    (bench / "prepare_data.tsv").write_text("s\th:m:s\n300.0\t0:05:00\n")
+    assert build_bound.main([str(tmp_path)]) == 0
+    assert "within it" in capsys.readouterr().out
