@@ -70,13 +70,16 @@ def measured_rate(sizes: tuple[int, ...], batch: int, n_train: int, n_val: int) 
     return flops / min(times)
 
 
+def benchmark_seconds(path: Path) -> float:
+    """The wall time a Snakemake benchmark file recorded (its ``s`` column)."""
+    with path.open() as f:
+        return float(next(csv.DictReader(f, delimiter="\t"))["s"])
+
+
 def job_seconds(results: Path, job: str) -> float | None:
     """Wall time of training job ``job`` (Snakemake's benchmark file ``train_<job>.tsv``), None without one."""
     path = results / "benchmarks" / f"train_{job}.tsv"
-    if not path.is_file():
-        return None
-    with path.open() as f:
-        return float(next(csv.DictReader(f, delimiter="\t"))["s"])
+    return benchmark_seconds(path) if path.is_file() else None
 
 
 def training_jobs(results: Path, runs: list[str]) -> list[str]:
@@ -93,12 +96,8 @@ def training_jobs(results: Path, runs: list[str]) -> list[str]:
 
 def other_jobs(results: Path) -> dict[str, float]:
     """Wall time of every job that is not a training job, by benchmark file (``<rule>.tsv``)."""
-    seconds = {}
-    for path in sorted((results / "benchmarks").glob("*.tsv")):
-        if not path.stem.startswith("train_"):
-            with path.open() as f:
-                seconds[path.stem] = float(next(csv.DictReader(f, delimiter="\t"))["s"])
-    return seconds
+    return {path.stem: benchmark_seconds(path) for path in sorted((results / "benchmarks").glob("*.tsv"))
+            if not path.stem.startswith("train_")}
 
 
 def group_of(run: str) -> str:

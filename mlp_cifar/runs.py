@@ -57,6 +57,14 @@ def sweep_runs(defaults: Mapping, sweep: Mapping) -> dict[str, dict]:
     return runs
 
 
+def split_sweep_run_name(run: str) -> tuple[str, str]:
+    """``sweep_lr_<rate>_<plain|bn>`` -> (rate token, ``plain`` or ``bn``); the inverse of `sweep_run_name`."""
+    if not run.startswith(SWEEP_PREFIX):
+        raise ValueError(f"{run!r} is not a sweep run name ({SWEEP_PREFIX}<rate>_<plain|bn>)")
+    rate, kind = run[len(SWEEP_PREFIX):].rsplit("_", 1)
+    return rate, kind
+
+
 def sweep_jobs(runs: Sequence[str]) -> dict[str, list[str]]:
     """The sweep's training jobs: rate token (``number_token``) -> its runs, one per batch-norm setting,
     in the order given. The runs of one rate share their initialisation and batch order and differ only
@@ -65,10 +73,7 @@ def sweep_jobs(runs: Sequence[str]) -> dict[str, list[str]]:
     exactly one job."""
     jobs: dict[str, list[str]] = {}
     for run in runs:
-        if not run.startswith(SWEEP_PREFIX):
-            raise ValueError(f"{run!r} is not a sweep run name ({SWEEP_PREFIX}<rate>_<plain|bn>)")
-        rate = run[len(SWEEP_PREFIX):].rsplit("_", 1)[0]
-        jobs.setdefault(rate, []).append(run)
+        jobs.setdefault(split_sweep_run_name(run)[0], []).append(run)
     return jobs
 
 

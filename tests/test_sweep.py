@@ -18,7 +18,7 @@ from mlp_cifar.report.sweep import (MARGIN, batch_norm_comparison, lr_list, sett
                                     sweep_context)
 from mlp_cifar.formatting import lr_text
 from mlp_cifar.runs import (cluster_resources, job_resources, number_token, schedule_run_names, schedule_runs,
-                            sweep_jobs, sweep_run_name, sweep_runs)
+                            split_sweep_run_name, sweep_jobs, sweep_run_name, sweep_runs)
 from workflow_helpers import copy_workflow, planned_jobs, snakemake
 
 SMOKE = ("--profile", "profiles/smoke")
@@ -77,6 +77,8 @@ def test_each_rate_is_one_job_of_its_batch_norm_settings():
                                       "2p5em03": ["sweep_lr_2p5em03_plain", "sweep_lr_2p5em03_bn"],
                                       "1e02": ["sweep_lr_1e02_plain", "sweep_lr_1e02_bn"]}
     assert sweep_jobs(["sweep_lr_1em01_bn"]) == {"1em01": ["sweep_lr_1em01_bn"]}
+    for lr, bn in ((2.5e-3, False), (100.0, True)):
+        assert split_sweep_run_name(sweep_run_name(lr, bn)) == (number_token(lr), "bn" if bn else "plain")
     with pytest.raises(ValueError, match="not a sweep run"):
         sweep_jobs(["numpy_default"])
     # The job asks a cluster for its runs one after another: the most memory, the sum of the wall times.

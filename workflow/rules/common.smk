@@ -20,6 +20,7 @@ from mlp_cifar.runs import (
     cluster_resources,
     job_resources,
     schedule_runs,
+    split_sweep_run_name,
     sweep_jobs,
     sweep_runs,
 )
@@ -96,7 +97,9 @@ SCHEDULE_RUNS = list(schedule_settings())
 # The sweep's training jobs, rate token -> its runs (one per batch-norm setting), and the batch-norm
 # settings' name suffixes, the same for every rate.
 SWEEP_JOBS = sweep_jobs(SWEEP_RUNS)
-SWEEP_KINDS = [run.rsplit("_", 1)[1] for run in next(iter(SWEEP_JOBS.values()), [])]
+SWEEP_KINDS = [
+    split_sweep_run_name(run)[1] for run in next(iter(SWEEP_JOBS.values()), [])
+]
 # The two main runs compared side by side (same seed), when both backends are repeated.
 BACKEND_PAIR = (
     [SEED_GROUPS["numpy"][0], SEED_GROUPS["torch"][0]]
