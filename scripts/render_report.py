@@ -7,6 +7,5 @@ with logged(snakemake.log[0]):
         config=snakemake.params.config,
         main_run=snakemake.params.main_run,
         out_html=snakemake.output.html,
-        out_pdf=snakemake.output.pdf,
         figure_sources=snakemake.params.figure_sources,
     )

@@ -22,6 +22,7 @@ from mlp_cifar.report.context import build_context
 from mlp_cifar.report.equations import latex_svg, prefix_svg_ids
 from mlp_cifar.report.errors import ReportError
 from mlp_cifar.report.original import original
+from mlp_cifar.report.pdf import html_file_to_pdf
 from mlp_cifar.report.render import external_references, render_html, render_report
 from mlp_cifar.report.svg import inline_svg
 from mlp_cifar.training import RunConfig, train
@@ -284,6 +285,33 @@ def test_failed_render_leaves_no_file(context, tmp_path):
     with pytest.raises(Exception):
         render_report(broken, TEMPLATES, tmp_path / "report.html", tmp_path / "report.pdf")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_pdf_from_the_html_file_is_the_same_report(rendered, tmp_path):
+    """Rule report_pdf renders the PDF from the HTML file: the same pages as render_report's PDF."""
+    html = tmp_path / "report.html"
+    html.write_text(rendered["text"], encoding="utf-8")
+    html_file_to_pdf(html, tmp_path / "report.pdf")
+    assert page_texts(tmp_path / "report.pdf", rendered["text"]) == page_texts(rendered["pdf"], rendered["text"])
+
+
+@pytest.mark.parametrize("src", ["plot.png", "https://example.org/plot.png"])
+def test_pdf_of_html_with_an_external_reference_fails_and_writes_nothing(tmp_path, src):
+    (tmp_path / "plot.png").write_bytes(b"")  # even an existing file beside the HTML is refused
+    html = tmp_path / "report.html"
+    html.write_text(f'<html><body><p>text</p><img src="{src}"></body></html>', encoding="utf-8")
+    with pytest.raises(ReportError, match="plot.png"):
+        html_file_to_pdf(html, tmp_path / "report.pdf")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plot.png", "report.html"]
+
+
+def test_pdf_may_embed_data_uris(tmp_path):
+    html = tmp_path / "report.html"
+    pixel = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    html.write_text(f'<html><body><p>text</p><img src="data:image/png;base64,{pixel}"></body></html>',
+                    encoding="utf-8")
+    html_file_to_pdf(html, tmp_path / "report.pdf")
+    assert b"/Subtype /Image" in (tmp_path / "report.pdf").read_bytes()
 
 
 def test_missing_main_run_is_an_error(runs, figures):

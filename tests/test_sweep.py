@@ -437,9 +437,9 @@ def test_changing_the_sweep_list_adds_or_removes_only_those_points(smoke_build):
         config.write_text(original)
     figures = {"plot_sweep_accuracy", "plot_sweep_epoch_losses", "plot_sweep_batch_losses"}
     assert planned_jobs(added) == {"train_sweep_rate": 1, **{f: 1 for f in figures}, "metrics": 1, "tables": 1,
-                                   "report": 1, "all": 1}
+                                   "report": 1, "report_pdf": 1, "all": 1}
     assert "wildcards: rate=1em02" in added.stdout + added.stderr
-    assert set(removed) == figures | {"metrics", "tables", "report", "all"}, removed
+    assert set(removed) == figures | {"metrics", "tables", "report", "report_pdf", "all"}, removed
 
 
 def test_a_rates_runs_share_one_job_and_train_as_if_alone(smoke_build, tmp_path):

@@ -1,17 +1,14 @@
-"""Render the report: a context (mlp_cifar.report.context) -> one HTML file and a PDF.
+"""Render the report: a context (mlp_cifar.report.context) -> one HTML file (and its PDF).
 
 The HTML is self-contained: the stylesheet is inlined in ``<style>``, figures
 and equations are inline ``<svg>`` (their ids prefixed so they never clash),
 and nothing refers to a file or a URL. The PDF is WeasyPrint's rendering of
-the same HTML, with a URL fetcher that refuses everything but ``data:`` URIs,
-so the PDF cannot silently depend on anything the HTML does not contain.
-Both files are written atomically and only after both were produced
-successfully: a failure leaves no partial file and keeps the previous pair.
+the same HTML (mlp_cifar.report.pdf). Files are written atomically: a failure
+leaves no partial file and keeps the previous one.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from contextlib import ExitStack
@@ -25,6 +22,7 @@ from mlp_cifar.atomic import atomic_path
 from mlp_cifar.formatting import FILTERS
 from mlp_cifar.report.equations import make_filters
 from mlp_cifar.report.errors import ReportError
+from mlp_cifar.report.pdf import write_pdf
 from mlp_cifar.report.question_map import drop_dangling_links
 
 # Attributes that make a browser (or WeasyPrint) fetch something.
@@ -55,14 +53,6 @@ def external_references(html: str) -> list[str]:
     fetched = _LINK.sub("<a>", html)
     found = [value for _, value in _REFERENCE.findall(fetched)] + _CSS_URL.findall(fetched)
     return [v for v in found if v.strip() and not v.strip().startswith(("#", "data:"))]
-
-
-def _refuse_fetch(url: str, *args, **kwargs):
-    if url.startswith("data:"):
-        from weasyprint.urls import default_url_fetcher
-
-        return default_url_fetcher(url, *args, **kwargs)
-    raise ReportError(f"the report must be self-contained but refers to {url}")
 
 
 _FIGURE = re.compile(r"<figure\b.*?</figure>", re.S)
@@ -99,18 +89,26 @@ def render_html(context: Mapping, templates_dir: str | os.PathLike, css_path: st
     return html
 
 
+def write_html(context: Mapping, templates_dir: str | os.PathLike, out_html: str | os.PathLike,
+               css_path: str | os.PathLike | None = None) -> str:
+    """Write the report as ``out_html`` (self-contained), atomically; returns the HTML."""
+    html = render_html(context, templates_dir, css_path)
+    with atomic_path(out_html) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    return html
+
+
 def render_report(context: Mapping, templates_dir: str | os.PathLike, out_html: str | os.PathLike,
                   out_pdf: str | os.PathLike, css_path: str | os.PathLike | None = None) -> None:
-    """Write the report as ``out_html`` (self-contained) and ``out_pdf`` (A4, WeasyPrint), atomically.
+    """Write the report as ``out_html`` (self-contained) and ``out_pdf`` (A4, WeasyPrint), atomically,
+    and only after both were produced: a failure keeps the previous pair. (The workflow renders the
+    two in separate rules, the PDF from the HTML file.)
 
     ``css_path`` defaults to ``style.css`` beside ``templates_dir`` (``report/style.css``).
     """
-    import weasyprint
-
     html = render_html(context, templates_dir, css_path)
-    logging.getLogger("fontTools").setLevel(logging.WARNING)  # font subsetting chatter
     with ExitStack() as stack:
         html_tmp = stack.enter_context(atomic_path(out_html))
         pdf_tmp = stack.enter_context(atomic_path(out_pdf))
         html_tmp.write_text(html, encoding="utf-8")
-        weasyprint.HTML(string=html, url_fetcher=_refuse_fetch).write_pdf(pdf_tmp)
+        write_pdf(html, pdf_tmp)

@@ -1,4 +1,5 @@
-"""The workflow's report job: read the documents and figures the rule was given, render HTML and PDF."""
+"""The workflow's report job: read the documents and figures the rule was given, render the HTML
+(rule report_pdf then renders the PDF from it: mlp_cifar.report.pdf)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from mlp_cifar.job import read_documents, read_json
 from mlp_cifar.provenance import git_state, machine, package_versions, rule_seconds
 from mlp_cifar.report.context import build_context
 from mlp_cifar.report.figure_sources import origin_github_url
-from mlp_cifar.report.render import render_report
+from mlp_cifar.report.render import write_html
 
 TEMPLATES = Path("report/templates")
 
@@ -24,7 +25,7 @@ def figure_id(input_name: str) -> tuple[str, str | None]:
 
 
 def render_workflow_report(inputs: Mapping[str, str | list], config: Mapping, main_run: str,
-                           out_html: str | os.PathLike, out_pdf: str | os.PathLike,
+                           out_html: str | os.PathLike,
                            figure_sources: Mapping[str, Mapping] | None = None) -> None:
     """``inputs``: the report rule's named inputs (runs, metrics, parity, derivations, relu_variance,
     archive_info, benchmarks, and one ``figure__<key>[__<run>]`` per figure); ``figure_sources``: per
@@ -45,4 +46,4 @@ def render_workflow_report(inputs: Mapping[str, str | list], config: Mapping, ma
                             derivations={"results": read_json(inputs["derivations"]),
                                          "relu_variance": read_json(inputs["relu_variance"])},
                             figure_sources={figure_id(name): source for name, source in (figure_sources or {}).items()})
-    render_report(context, TEMPLATES, out_html, out_pdf)
+    write_html(context, TEMPLATES, out_html)
