@@ -7,6 +7,8 @@ conftest.py; downloads come from a local HTTP server on 127.0.0.1.
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import pickle
 import tarfile
 import threading
@@ -33,6 +35,7 @@ from mlp_cifar.data.archive import (
 )
 from mlp_cifar.data.cache import CifarArrays, build_cache, load_cache
 from mlp_cifar.data.dataset import MEAN, N_VAL, STD, epoch_batches, make_splits, normalise, split_indices
+from mlp_cifar.data.fingerprint import remembered_md5
 from mlp_cifar.data.source import CACHE_NAME, load_arrays
 from mlp_cifar.data.synthetic import main as synthetic_main
 from mlp_cifar.data.synthetic import write_synthetic_archive
@@ -520,3 +523,17 @@ def test_epoch_batches() -> None:
     assert not np.array_equal(first, second)
     other_seed = np.concatenate(list(epoch_batches(45000, 128, np.random.default_rng(1))))
     assert not np.array_equal(first, other_seed)
+
+
+def test_archive_md5_is_remembered_by_file_identity(tmp_path, synthetic_archive, synthetic_md5):
+    archive, memo = tmp_path / "a.tar.gz", tmp_path / "state" / "md5.json"
+    archive.write_bytes(synthetic_archive.read_bytes())
+    assert remembered_md5(archive, memo) == synthetic_md5
+    entries = json.loads(memo.read_text())
+    entries[str(archive.resolve())]["md5"] = "remembered"  # same identity: read back, not recomputed
+    memo.write_text(json.dumps(entries))
+    assert remembered_md5(archive, memo) == "remembered"
+    os.utime(archive, ns=(archive.stat().st_atime_ns, archive.stat().st_mtime_ns + 10**9))  # touched
+    assert remembered_md5(archive, memo) == synthetic_md5
+    memo.write_text("not json")  # a damaged memo is only recomputed
+    assert remembered_md5(archive, memo) == synthetic_md5

@@ -1,13 +1,16 @@
 """The Snakemake workflow end to end on the smoke profile (synthetic archive), and its rebuild rules."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
+from mlp_cifar.data.synthetic import write_synthetic_archive
 from workflow_helpers import REPO, SNAKEMAKE, copy_workflow, planned_jobs, snakemake
 
 SMOKE = ("--profile", "profiles/smoke")
@@ -118,7 +121,7 @@ def test_hyperparameter_change_reruns_training_figures_and_report_only(built):
     assert set(jobs) == {"train", "plot_batch_losses", "plot_val_accuracy", "plot_backends_batch_losses",
                          "plot_backends_val_accuracy", "plot_backends_loss_difference", "plot_seeds", "parity",
                          "plot_schedule_illustration", "plot_schedules_val_accuracy", "metrics", "tables",
-                         "report", "all"}, jobs
+                         "report", "report_pdf", "all"}, jobs
     assert jobs["train"] == len(TRAIN_RUNS) + len(SCHEDULE_RUNS)
     assert "rule train_sweep_rate" not in proc.stdout + proc.stderr
 
@@ -132,7 +135,7 @@ def test_another_seed_trains_only_the_new_runs(built):
         jobs = planned_jobs(proc)
     finally:
         config.write_text(original)
-    assert set(jobs) == {"train", "plot_seeds", "metrics", "tables", "report", "all"}, jobs
+    assert set(jobs) == {"train", "plot_seeds", "metrics", "tables", "report", "report_pdf", "all"}, jobs
     assert jobs["train"] == 2
     out = proc.stdout + proc.stderr
     assert "results/runs/numpy_default_seed44.json" in out and "results/runs/torch_default_seed44.json" in out
@@ -143,7 +146,7 @@ def test_template_edit_reruns_only_the_report(built):
     template.write_text(template.read_text() + "\n<!-- edited -->\n")
     try:
         jobs = planned_jobs(snakemake(built, *SMOKE, "-n"))
-        assert set(jobs) == {"report", "all"}, jobs
+        assert set(jobs) == {"report", "report_pdf", "all"}, jobs
     finally:
         snakemake(built, *SMOKE)  # rebuild so later tests start clean
 
@@ -236,6 +239,24 @@ def test_missing_or_malformed_local_archive_fails_in_its_rule(tmp_path, archive_
         "not a readable .tar.gz archive" in out
     assert not (work / "data" / "cifar10.npz").exists()
     assert not (work / "data" / "archive.json").exists()
+
+
+def test_a_local_archive_is_keyed_on_its_content_not_its_mtime(tmp_path, synthetic_archive):
+    """The same bytes copied again (or touched) rebuild nothing; other bytes at the same path rebuild the data."""
+    work = copy_workflow(tmp_path / "w")
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    archive.write_bytes(synthetic_archive.read_bytes())
+    args = ("--cores", "1", "data/cifar10.npz", "--config", f"cifar10_archive={archive}")
+    snakemake(work, *args)
+    assert planned_jobs(snakemake(work, *args, "-n")) == {}
+    archive.write_bytes(archive.read_bytes())  # copied again: newer than everything built from it
+    later = time.time() + 60
+    os.utime(archive, (later, later))
+    assert planned_jobs(snakemake(work, *args, "-n")) == {}
+    write_synthetic_archive(archive, seed=1)
+    changed = snakemake(work, *args, "-n")
+    assert planned_jobs(changed) == {"prepare_data": 1}, changed.stdout + changed.stderr
+    assert "params" in (changed.stdout + changed.stderr).lower()
 
 
 def test_lint_is_clean_and_rule_files_are_snakefmt_formatted():

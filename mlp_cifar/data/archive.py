@@ -23,6 +23,7 @@ import numpy as np
 from tqdm import tqdm
 
 from mlp_cifar.atomic import atomic_path
+from mlp_cifar.data.fingerprint import md5_of
 
 OFFICIAL_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 OFFICIAL_MD5 = "c58f30108f718f92721af3b95e74349a"
@@ -47,14 +48,6 @@ class ArchiveInfo:
     path: str
     md5: str
     official: bool
-
-
-def md5_of(path: str | Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def download_archive(

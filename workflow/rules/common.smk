@@ -14,6 +14,7 @@ from mlp_cifar.figures import (
     UnknownFigureError,
     check_templates,
 )
+from mlp_cifar.data.fingerprint import remembered_md5
 from mlp_cifar.data.prepared import FILES as SPLIT_FILES
 from mlp_cifar.runs import (
     SWEEP_PREFIX,
@@ -36,6 +37,8 @@ DATA_DIR = "data"
 DOWNLOADED_ARCHIVE = f"{DATA_DIR}/cifar-10-python.tar.gz"
 SYNTHETIC_ARCHIVE = f"{DATA_DIR}/synthetic/cifar-10-python.tar.gz"
 SPLITS_DIR = f"{DATA_DIR}/splits"
+# The local archive's MD5 per file identity (mlp_cifar.data.fingerprint), beside Snakemake's own state.
+ARCHIVE_MD5_MEMO = ".snakemake/mlp_cifar/archive_md5.json"
 
 
 def sweep_settings():
@@ -123,14 +126,32 @@ def archive_path():
     return real if os.path.isfile(real) else str(local)
 
 
+def local_archive():
+    """The local archive's path when config key cifar10_archive names a file that exists, else None."""
+    path = archive_path()
+    if path in (SYNTHETIC_ARCHIVE, DOWNLOADED_ARCHIVE) or not Path(path).is_file():
+        return None
+    return path
+
+
 def archive_input(wildcards):
     # A missing local archive is not declared as input, so that the rule itself
     # runs and fails with a message naming the config key, not a bare
-    # MissingInputException.
+    # MissingInputException. An existing one is `ancient`: its content decides
+    # (archive_content), not its modification time.
+    local = local_archive()
+    if local:
+        return ancient(local)
     path = archive_path()
-    if path in (SYNTHETIC_ARCHIVE, DOWNLOADED_ARCHIVE) or Path(path).is_file():
-        return path
-    return []
+    return path if path in (SYNTHETIC_ARCHIVE, DOWNLOADED_ARCHIVE) else []
+
+
+def archive_content(wildcards):
+    """A local archive's MD5 (None for the synthetic and downloaded archives, which rules make): a
+    param of prepare_data, so that different bytes at the same path rebuild everything and the same
+    bytes copied again (touched, re-downloaded) rebuild nothing."""
+    local = local_archive()
+    return remembered_md5(local, ARCHIVE_MD5_MEMO) if local else None
 
 
 def run_settings(run):

@@ -41,6 +41,7 @@ rule prepare_data:
         "../../envs/mlp.yaml"
     params:
         archive=archive_path(),
+        content=archive_content,
     script:
         "../../scripts/prepare_data.py"
 
