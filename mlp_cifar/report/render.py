@@ -90,12 +90,11 @@ def render_html(context: Mapping, templates_dir: str | os.PathLike, css_path: st
 
 
 def write_html(context: Mapping, templates_dir: str | os.PathLike, out_html: str | os.PathLike,
-               css_path: str | os.PathLike | None = None) -> str:
-    """Write the report as ``out_html`` (self-contained), atomically; returns the HTML."""
+               css_path: str | os.PathLike | None = None) -> None:
+    """Write the report as ``out_html`` (self-contained), atomically."""
     html = render_html(context, templates_dir, css_path)
     with atomic_path(out_html) as tmp:
         tmp.write_text(html, encoding="utf-8")
-    return html
 
 
 def render_report(context: Mapping, templates_dir: str | os.PathLike, out_html: str | os.PathLike,
