@@ -92,6 +92,9 @@ def test_floor_adds_the_other_jobs_to_the_bound(tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "The other jobs took 426 s (derivations 25.5, prepare_data 400.0)" in out, out
     assert "Floor of the build here: 426 s (7.1 min)" in out and "over it" in out, out
+    assert "plus rendering the report (no benchmark file of it" in out, out
     (bench / "prepare_data.tsv").write_text("s\th:m:s\n300.0\t0:05:00\n")
+    (bench / "report_pdf.tsv").write_text("s\th:m:s\n30.0\t0:00:30\n")  # the PDF rule's, now part of the floor
     assert build_bound.main([str(tmp_path)]) == 0
-    assert "within it" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Floor of the build here: 356 s (5.9 min), against" in out and "within it" in out, out

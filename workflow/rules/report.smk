@@ -22,6 +22,8 @@ rule report:
         ),
     log:
         "logs/report.log",
+    benchmark:
+        "results/benchmarks/report.tsv"
     conda:
         "../../envs/mlp.yaml"
     params:
@@ -45,6 +47,8 @@ rule report_pdf:
         ),
     log:
         "logs/report_pdf.log",
+    benchmark:
+        "results/benchmarks/report_pdf.tsv"
     conda:
         "../../envs/mlp.yaml"
     script:
