@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from mlp_cifar.atomic import write_json
-from mlp_cifar.data.archive import archive_info
 from mlp_cifar.data.cache import build_cache
 from mlp_cifar.data.source import local_archive_file
 
@@ -11,7 +10,7 @@ from mlp_cifar.data.source import local_archive_file
 def prepare_data(archive: str, cache_out: str, info_out: str) -> None:
     """Verify the archive, cache its arrays, and record its MD5 and whether it is official."""
     local_archive_file(archive, "the config key cifar10_archive: a local copy of the archive, or null to download it")
-    build_cache(archive, cache_out)
-    info = archive_info(archive)
-    write_json(info_out, {"path": info.path, "md5": info.md5, "official": info.official})
-    print(f"archive {info.path}: MD5 {info.md5} ({'official' if info.official else 'NOT the official archive'})")
+    arrays = build_cache(archive, cache_out)  # hashed the archive once already: its MD5 is in the arrays
+    official = "official" if arrays.official else "NOT the official archive"
+    write_json(info_out, {"path": str(archive), "md5": arrays.archive_md5, "official": arrays.official})
+    print(f"archive {archive}: MD5 {arrays.archive_md5} ({official})")
