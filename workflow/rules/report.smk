@@ -1,5 +1,5 @@
 # Render the report from run documents, metrics and figures: the self-contained HTML (seconds), then
-# its PDF (WeasyPrint, ~35 s) in a rule of its own, so that the HTML of an edit is there first.
+# its PDF (WeasyPrint, ~30 s) in a rule of its own, so that the HTML of an edit is there first.
 
 
 rule report:
