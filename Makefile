@@ -1,5 +1,5 @@
 # Two entry points for a fresh machine with Python 3.11:
-#   make report   – install into .venv, then run the whole workflow (snakemake --cores 4)
+#   make report   – install into .venv, then run the whole workflow (snakemake --cores <CPUs>)
 #   make test     – install into .venv, then run the tests
 #   make watch    – run the workflow, then rerun it on every change of config, code or templates
 # Pass a local archive for offline use: make report ARCHIVE=/path/to/cifar-10-python.tar.gz (spaces are fine:
@@ -7,7 +7,9 @@
 
 PYTHON ?= python3.11
 VENV   ?= .venv
-CORES  ?= 4
+# One core per CPU: the training jobs run on one thread each, so more cores than CPUs would only make
+# them wait for each other (same total time, longer recorded run times). make report CORES=8 overrides.
+CORES  ?= $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 4)
 ARCHIVE ?=
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed

@@ -139,9 +139,11 @@ def _job_threads(work, *args, targets=("results/runs/strong.json", "results/runs
 
 
 def test_runs_get_train_threads_unless_they_ask_for_their_own(tmp_path):
-    """The smoke profile sets train_threads 1; a run's own `threads` wins, "all" is all of --cores."""
+    """train_threads is 1 (config.yaml's, which the smoke profile keeps); a run's own `threads` wins, "all" is all of
+    --cores (strong's, in config.yaml)."""
     work = copy_workflow(tmp_path / "work")
-    assert _job_threads(work) == {"numpy_default": 1, "strong": 1}
+    assert _job_threads(work) == {"numpy_default": 1, "strong": 4}
+    assert _job_threads(work, "--config", "runs={strong: {threads: 1}}") == {"numpy_default": 1, "strong": 1}
     assert _job_threads(work, "--config", "train_threads=2", "runs={strong: {threads: all}}") == {
         "numpy_default": 2, "strong": 4}
     assert _job_threads(work, "--config", "train_threads=all", "runs={strong: {threads: 3}}") == {
