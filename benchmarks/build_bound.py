@@ -10,7 +10,10 @@ model shape; a run with ``pca`` also multiplies every image by its projection, t
 first layer's rate). ``bound`` is the time the run's products alone take at that rate: no start-up, no
 data loading, no elementwise work. Next to it, from the same build: the run's training time
 (``total_seconds`` of its document) and its job's wall time (Snakemake's benchmark file, so
-start-up included; the runs of one sweep rate share a job). The build's other jobs (data preparation,
+start-up included; the runs of one sweep rate share a job). A run on fewer threads than the machine
+has CPUs held only that share of the machine (others trained beside it, workflow setting
+``train_threads``), so its times count as ``seconds * threads / CPUs``: machine-seconds, comparable
+with the bound, which the products take on all CPUs. The build's other jobs (data preparation,
 derivations, parity, the report and its PDF, ...) are added as their benchmark files measured them,
 which gives a floor for the build on this machine: the training products at the measured rate plus
 those jobs, against issue 13's target of 7 minutes. Snakemake's own time comes on top.
@@ -100,6 +103,12 @@ def other_jobs(results: Path) -> dict[str, float]:
             if not path.stem.startswith("train_")}
 
 
+def machine_share(doc: dict) -> float:
+    """The share of the machine a run held: its threads over the CPUs (1 when either is not recorded)."""
+    threads, cpus = doc.get("threads"), (doc.get("machine") or {}).get("cpu_count")
+    return min(threads, cpus) / cpus if threads and cpus else 1.0
+
+
 def group_of(run: str) -> str:
     for prefix in ("sweep_", "schedule_"):
         if run.startswith(prefix):
@@ -123,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             rates[key] = measured_rate(sizes, batch, data["n_train"], data["n_val"])
             shape = "-".join(map(str, sizes))
             print(f"matmul rate of {shape}, batch {batch}: {rates[key] / 1e9:.0f} GFLOP/s", file=sys.stderr)
-        rows.append((group_of(run), flops / rates[key], doc["total_seconds"]))
+        rows.append((group_of(run), flops / rates[key], doc["total_seconds"] * machine_share(doc)))
 
     groups: dict[str, list] = defaultdict(lambda: [0, 0.0, 0.0, 0.0])
     for group, bound, trained in rows:
@@ -132,9 +141,12 @@ def main(argv: list[str] | None = None) -> int:
         g[1] += bound
         g[2] += trained
     for job in training_jobs(results, list(docs)):
-        groups[group_of(job)][3] += job_seconds(results, job) or 0.0
+        # a sweep rate's job (sweep_lr_<rate>) trained its runs sweep_lr_<rate>_<kind> on the same threads
+        doc = docs[job] if job in docs else next(d for run, d in docs.items() if run.startswith(f"{job}_"))
+        groups[group_of(job)][3] += (job_seconds(results, job) or 0.0) * machine_share(doc)
     print(f"\nbuild: {results.resolve()}\n")
-    print("| runs | n | matmul bound s | training s (documents) | job wall s | training / bound | job / bound |")
+    print("| runs | n | matmul bound s | training machine-s (documents) | job machine-s | training / bound "
+          "| job / bound |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     total = [0, 0.0, 0.0, 0.0]
     for group, (n, bound, trained, job) in sorted(groups.items(), key=lambda kv: -kv[1][3]):
@@ -142,8 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         total = [total[0] + n, total[1] + bound, total[2] + trained, total[3] + job]
     n, bound, trained, job = total
     print(f"| **all** | {n} | {bound:.1f} | {trained:.1f} | {job:.1f} | {trained / bound:.2f} | {job / bound:.2f} |")
-    print(f"\nTraining jobs run one at a time on all cores, so their matrix products alone need {bound:.0f} s "
-          f"({bound / 60:.1f} min) of this machine now; the build's jobs took {job:.0f} s.")
+    print(f"\nThe training runs' matrix products alone need {bound:.0f} s ({bound / 60:.1f} min) of this whole "
+          f"machine now; the build's training jobs held it for {job:.0f} machine-seconds.")
     others = other_jobs(results)
     rest = sum(others.values())
     floor = bound + rest

@@ -71,6 +71,26 @@ def test_sweep_runs_of_one_rate_share_their_job(tmp_path, capsys):
     assert "| sweep | 3 | " in (out := capsys.readouterr().out) and "| 3.0 | 8.0 |" in out, out
 
 
+def test_a_run_beside_others_counts_its_share_of_the_machine(tmp_path, capsys):
+    """A run on 1 thread of 2 CPUs (train_threads: 1, trained side by side) held half the machine: its
+    document's seconds and its job's wall time count half; a run on both CPUs counts whole."""
+    runs, bench = tmp_path / "runs", tmp_path / "benchmarks"
+    runs.mkdir()
+    bench.mkdir()
+    for name, threads in (("schedule_constant", 1), ("numpy_default", 2)):
+        (runs / f"{name}.json").write_text(json.dumps(
+            doc([8], 16, batches=4, epochs=1, n_val=32, n_test=32, n_train=64)
+            | {"total_seconds": 4.0, "threads": threads, "machine": {"cpu_count": 2}}))
+        (bench / f"train_{name}.tsv").write_text("s\th:m:s\n6.0\t0:00:06\n")
+    assert build_bound.machine_share({"threads": 1, "machine": {"cpu_count": 2}}) == 0.5
+    assert build_bound.machine_share({"threads": 4, "machine": {"cpu_count": 2}}) == 1.0  # capped: 2 of 2
+    assert build_bound.machine_share({"total_seconds": 1.0}) == 1.0  # an older document: counted whole
+    assert build_bound.main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "| schedule | 1 |" in out and "| 2.0 | 3.0 |" in out, out  # 4 s and 6 s at half the machine
+    assert "| seeds | 1 |" in out and "| 4.0 | 6.0 |" in out, out
+
+
 def test_no_documents_is_a_clear_error(tmp_path):
     with pytest.raises(SystemExit, match="no run documents"):
         build_bound.main([str(tmp_path)])

@@ -118,8 +118,8 @@ def test_make_report_takes_an_archive_path_with_spaces(local_archive, tmp_path):
 
 
 # ----------------------------------------------------------------------------- threads per training job
-def _job_threads(work, *args, targets=("results/runs/strong.json", "results/runs/numpy_default.json")
-                 ) -> dict[str, int]:
+def _job_threads(work, *args, targets=("results/runs/strong.json", "results/runs/numpy_default.json",
+                                      "results/runs/schedule_constant.json")) -> dict[str, int]:
     """Threads of each training job in a dry run (Snakemake prints `threads:` only above one), by run
     (rule train) or by sweep rate (rule train_sweep_rate)."""
     proc = subprocess.run([SNAKEMAKE, "-n", "--profile", "profiles/smoke", "--cores", "4", *args, "--", *targets],
@@ -139,15 +139,17 @@ def _job_threads(work, *args, targets=("results/runs/strong.json", "results/runs
 
 
 def test_runs_get_train_threads_unless_they_ask_for_their_own(tmp_path):
-    """train_threads is 1 (config.yaml's, which the smoke profile keeps); a run's own `threads` wins, "all" is all of
-    --cores (strong's, in config.yaml)."""
+    """train_threads is 1 (config.yaml's, which the smoke profile keeps); a run's own `threads` wins, and
+    `repeats.threads` is that of the repeated runs; "all" is all of --cores (strong's and the repeats'
+    in config.yaml)."""
     work = copy_workflow(tmp_path / "work")
-    assert _job_threads(work) == {"numpy_default": 1, "strong": 4}
-    assert _job_threads(work, "--config", "runs={strong: {threads: 1}}") == {"numpy_default": 1, "strong": 1}
+    assert _job_threads(work) == {"strong": 4, "numpy_default": 4, "schedule_constant": 1}
+    assert _job_threads(work, "--config", "runs={strong: {threads: 1}}", "repeats={threads: 2}") == {
+        "strong": 1, "numpy_default": 2, "schedule_constant": 1}
     assert _job_threads(work, "--config", "train_threads=2", "runs={strong: {threads: all}}") == {
-        "numpy_default": 2, "strong": 4}
+        "strong": 4, "numpy_default": 4, "schedule_constant": 2}
     assert _job_threads(work, "--config", "train_threads=all", "runs={strong: {threads: 3}}") == {
-        "numpy_default": 4, "strong": 3}
+        "strong": 3, "numpy_default": 4, "schedule_constant": 4}
 
 
 def test_a_sweep_rates_job_takes_the_threads_of_its_runs(tmp_path):

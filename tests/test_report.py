@@ -449,3 +449,16 @@ def test_twin_pdf_renders_every_page_with_text(twin_rendered):
     pages = page_texts(twin_rendered["pdf"], twin_rendered["html"])
     assert len(pages) >= 6
     assert all(len(text.split()) > 5 for text in pages)
+
+
+def test_compute_summary_groups_runs_by_backend_device_and_threads():
+    """The provenance section's Compute line: one group per (backend, device, threads), each backend's
+    groups together, fewer threads first (runs side by side on 1 thread, the repeats alone on 2)."""
+    from mlp_cifar.report.summary import compute_summary
+
+    runs = {"numpy_default": ("numpy", 2), "torch_default": ("torch", 2), "schedule_step": ("numpy", 1),
+            "sweep_lr_1em01_bn": ("torch", 1), "numpy_default_seed43": ("numpy", 2)}
+    summaries = {name: {"backend": b, "device": "cpu", "threads": t} for name, (b, t) in runs.items()}
+    assert [(c["backend"], c["threads"], c["runs"]) for c in compute_summary(summaries)] == [
+        ("numpy", 1, ["schedule_step"]), ("numpy", 2, ["numpy_default", "numpy_default_seed43"]),
+        ("torch", 1, ["sweep_lr_1em01_bn"]), ("torch", 2, ["torch_default"])]

@@ -60,8 +60,10 @@ def architecture(cfg: Mapping, n_inputs: int = 3072, n_classes: int = 10) -> str
 
 
 def compute_summary(summaries: Mapping[str, Mapping]) -> list[dict]:
-    """Runs grouped by (backend, device, threads): where and on how many threads they trained."""
+    """Runs grouped by (backend, device, threads): where and on how many threads they trained; the
+    groups of one backend together, fewer threads first."""
     groups: dict[tuple, list[str]] = {}
     for name, run in summaries.items():
         groups.setdefault((run["backend"], run.get("device"), run.get("threads")), []).append(name)
-    return [{"backend": b, "device": d, "threads": t, "runs": names} for (b, d, t), names in groups.items()]
+    order = sorted(groups, key=lambda key: (str(key[0]), str(key[1]), key[2] or 0))
+    return [{"backend": b, "device": d, "threads": t, "runs": groups[(b, d, t)]} for b, d, t in order]

@@ -55,9 +55,9 @@ def expand_runs():
     """Every training run, name -> full settings: the one place that turns the config into runs.
 
     `repeats` trains `defaults` once per backend and seed, as <backend>_default (first seed)
-    and <backend>_default_seed<N>; `runs` adds named runs, each `defaults` updated with its own
-    overrides; `sweep` adds sweep_lr_<rate>_<plain|bn> per learning rate and batch-norm setting,
-    and `schedules` adds schedule_<name> per compared schedule (names: mlp_cifar.runs).
+    and <backend>_default_seed<N> (`repeats.threads`, when set, as their `threads`); `runs` adds
+    named runs, each `defaults` updated with its own overrides; `sweep` adds
+    sweep_lr_<rate>_<plain|bn> per learning rate and batch-norm setting, and `schedules` adds schedule_<name> per compared schedule (names: mlp_cifar.runs).
     Returns (settings by run, seed groups: backend -> its runs in seed order).
     """
     runs, groups = {}, {}
@@ -67,6 +67,9 @@ def expand_runs():
         for i, seed in enumerate(seeds):
             name = f"{backend}_default" if i == 0 else f"{backend}_default_seed{seed}"
             runs[name] = {**config["defaults"], "backend": backend, "seed": seed}
+            # `repeats.threads`: the threads of these runs, like the `threads` of a run of `runs`
+            if "threads" in config["repeats"]:
+                runs[name]["threads"] = config["repeats"]["threads"]
             groups[backend].append(name)
     for name, overrides in config["runs"].items():
         if name in runs:
