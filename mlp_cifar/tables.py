@@ -23,7 +23,7 @@ from mlp_cifar.schedules import label as schedule_label
 
 RUNS_COLUMNS = ["run", "backend", "seed", "hidden", "batch_norm", "lr", "batch_size", "epochs", "momentum",
                 "weight_decay", "schedule", "dtype", "augment", "zca", "pca", "best_val_accuracy", "best_epoch",
-                "test_accuracy", "diverged", "train_seconds", "total_seconds"]
+                "test_accuracy", "diverged", "train_seconds", "total_seconds", "threads"]
 EPOCHS_COLUMNS = ["run", "epoch", "lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
                   "train_seconds", "eval_seconds"]
 SWEEP_COLUMNS = ["run", "lr", "batch_norm", "best_val_accuracy", "best_epoch", "test_accuracy", "diverged",
@@ -57,7 +57,7 @@ def runs_frame(metrics: dict, documents: dict[str, dict]) -> pd.DataFrame:
             "augment": _augment(cfg.get("augment")), "zca": cfg.get("zca"), "pca": cfg.get("pca"),
             "best_val_accuracy": m["best_val_accuracy"], "best_epoch": m["best_epoch"],
             "test_accuracy": m["test_accuracy"], "diverged": m["diverged"], "train_seconds": doc["train_seconds"],
-            "total_seconds": doc["total_seconds"],
+            "total_seconds": doc["total_seconds"], "threads": doc.get("threads"),
         })
     frame = pd.DataFrame(rows, columns=RUNS_COLUMNS)
     return frame.astype({"best_epoch": "Int64"})
@@ -128,6 +128,7 @@ def runs_display(runs: pd.DataFrame) -> pd.DataFrame:
         "lr": [f"{v:g}" for v in runs["lr"]], "epochs": runs["epochs"].astype(str),
         "best val.": runs["best_val_accuracy"].map(_acc), "at epoch": runs["best_epoch"].map(_epoch),
         "test": runs["test_accuracy"].map(_acc), "train s": [f"{v:.1f}" for v in runs["train_seconds"]],
+        "threads": ["–" if pd.isna(v) else str(int(v)) for v in runs["threads"]],
         "diverged": runs["diverged"].map(_yes_no),
     })
 

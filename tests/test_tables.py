@@ -43,7 +43,8 @@ def document(hidden, batch_norm=False, lr=0.1, seed=42, diverged=False):
     return {"config": {"backend": "numpy", "hidden": hidden, "batch_norm": batch_norm, "lr": lr, "batch_size": 128,
                        "epochs": 10, "momentum": 0.0, "weight_decay": 0.0, "schedule": None, "dtype": "float32",
                        "augment": None, "zca": None, "seed": seed},
-            "epochs": epochs, "train_seconds": 6.14 if not diverged else 0.2, "total_seconds": 6.5}
+            "epochs": epochs, "train_seconds": 6.14 if not diverged else 0.2, "total_seconds": 6.5,
+            **({} if diverged else {"threads": 2})}  # an older document without threads: shown as "–"
 
 
 DOCS = {"numpy_default": document([128]), "sweep_lr_1e02_plain": document([128], lr=100.0, diverged=True)}
@@ -58,6 +59,7 @@ def test_runs_frame_and_its_display():
     first, diverged = view.iloc[0].to_dict(), view.iloc[1].to_dict()
     assert first["best val."] == "0.5000" and first["at epoch"] == "7" and first["test"] == "0.4995"
     assert first["hidden layers"] == "128" and first["lr"] == "0.1" and first["train s"] == "6.1"
+    assert first["threads"] == "2" and diverged["threads"] == "–"
     assert diverged["diverged"] == "yes" and diverged["test"] == "–" and diverged["at epoch"] == "–"
 
 
