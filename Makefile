@@ -7,9 +7,11 @@
 
 PYTHON ?= python3.11
 VENV   ?= .venv
-# One core per CPU: the training jobs run on one thread each, so more cores than CPUs would only make
-# them wait for each other (same total time, longer recorded run times). make report CORES=8 overrides.
-CORES  ?= $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 4)
+# One core per CPU this shell may use (affinity mask and cgroup quota: mlp_cifar.job.usable_cpus, which
+# also caps each job's threads; standard library only, so it runs before the install): most training
+# jobs take one thread each, so more cores than CPUs would only make them wait for each other (same
+# total time, longer recorded run times). make report CORES=8 overrides.
+CORES  ?= $(shell $(PYTHON) -c 'from mlp_cifar.job import usable_cpus; print(usable_cpus())' 2>/dev/null || nproc 2>/dev/null || echo 4)
 ARCHIVE ?=
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed

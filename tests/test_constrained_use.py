@@ -162,3 +162,19 @@ def test_a_sweep_rates_job_takes_the_threads_of_its_runs(tmp_path):
                 "momentum: 0.0, weight_decay: 0.0, seed: 42, dtype: float32, device: auto, threads: 3}")
     assert _job_threads(work, "--config", defaults, targets=sweep) == {"1em01": 3}
 
+
+
+@needs_taskset
+def test_make_report_passes_one_core_per_usable_cpu():
+    """`make report` runs snakemake with --cores = the CPUs this shell may use (mlp_cifar.job.usable_cpus):
+    one under taskset -c 0, so its one-thread training jobs never outnumber the CPUs; CORES=N overrides."""
+    from mlp_cifar.job import usable_cpus
+
+    def cores(*prefix, extra=()):
+        out = subprocess.run([*prefix, "make", "-n", "report", *extra], cwd=REPO, capture_output=True, text=True,
+                             timeout=60).stdout
+        return [line for line in out.splitlines() if "snakemake --cores" in line][-1].split()[2]
+
+    assert cores() == str(usable_cpus())
+    assert cores("taskset", "-c", "0") == "1"
+    assert cores(extra=["CORES=8"]) == "8"
