@@ -57,7 +57,8 @@ def expand_runs():
     `repeats` trains `defaults` once per backend and seed, as <backend>_default (first seed)
     and <backend>_default_seed<N> (`repeats.threads`, when set, as their `threads`); `runs` adds
     named runs, each `defaults` updated with its own overrides; `sweep` adds
-    sweep_lr_<rate>_<plain|bn> per learning rate and batch-norm setting, and `schedules` adds schedule_<name> per compared schedule (names: mlp_cifar.runs).
+    sweep_lr_<rate>_<plain|bn> per learning rate and batch-norm setting, and `schedules` adds
+    schedule_<name> per compared schedule (names: mlp_cifar.runs).
     Returns (settings by run, seed groups: backend -> its runs in seed order).
     """
     runs, groups = {}, {}
