@@ -85,15 +85,18 @@ def job_seconds(results: Path, job: str) -> float | None:
     return benchmark_seconds(path) if path.is_file() else None
 
 
-def training_jobs(results: Path, runs: list[str]) -> list[str]:
-    """The training jobs that made ``runs``, each once: a sweep rate's job trained that rate's runs
-    together (workflow rule train_sweep_rate); every other run, and a sweep run of a build from before
-    that rule, had its own."""
+def training_jobs(results: Path, runs: list[str]) -> dict[str, list[str]]:
+    """The training jobs that made ``runs``, each once, with the runs each trained: a sweep rate's job
+    trained that rate's runs together (workflow rule train_sweep_rate); every other run, and a sweep
+    run of a build from before that rule, had its own."""
     sweep = [run for run in runs if run.startswith(SWEEP_PREFIX)]
-    jobs = [run for run in runs if run not in sweep]
+    jobs = {run: [run] for run in runs if run not in sweep}
     for rate, rate_runs in sweep_jobs(sweep).items():
         together = f"{SWEEP_PREFIX}{rate}"
-        jobs += [together] if job_seconds(results, together) is not None else rate_runs
+        if job_seconds(results, together) is not None:
+            jobs[together] = rate_runs
+        else:
+            jobs.update({run: [run] for run in rate_runs})
     return jobs
 
 
@@ -140,10 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         g[0] += 1
         g[1] += bound
         g[2] += trained
-    for job in training_jobs(results, list(docs)):
-        # a sweep rate's job (sweep_lr_<rate>) trained its runs sweep_lr_<rate>_<kind> on the same threads
-        doc = docs[job] if job in docs else next(d for run, d in docs.items() if run.startswith(f"{job}_"))
-        groups[group_of(job)][3] += (job_seconds(results, job) or 0.0) * machine_share(doc)
+    for job, job_runs in training_jobs(results, list(docs)).items():
+        # a job's runs share its threads (those of one sweep rate come from the same settings)
+        groups[group_of(job)][3] += (job_seconds(results, job) or 0.0) * machine_share(docs[job_runs[0]])
     print(f"\nbuild: {results.resolve()}\n")
     print("| runs | n | matmul bound s | training machine-s (documents) | job machine-s | training / bound "
           "| job / bound |")

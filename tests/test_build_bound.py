@@ -65,8 +65,8 @@ def test_sweep_runs_of_one_rate_share_their_job(tmp_path, capsys):
     (bench / "train_sweep_lr_1em01.tsv").write_text("s\th:m:s\n5.0\t0:00:05\n")
     (bench / "train_sweep_lr_1em01_plain.tsv").write_text("s\th:m:s\n100.0\t0:01:40\n")  # stale: not counted
     (bench / "train_sweep_lr_1e00_plain.tsv").write_text("s\th:m:s\n3.0\t0:00:03\n")
-    assert build_bound.training_jobs(tmp_path, sorted(p.stem for p in runs.iterdir())) == [
-        "sweep_lr_1e00_plain", "sweep_lr_1em01"]
+    assert build_bound.training_jobs(tmp_path, sorted(p.stem for p in runs.iterdir())) == {
+        "sweep_lr_1e00_plain": ["sweep_lr_1e00_plain"], "sweep_lr_1em01": ["sweep_lr_1em01_bn", "sweep_lr_1em01_plain"]}
     assert build_bound.main([str(tmp_path)]) == 0
     assert "| sweep | 3 | " in (out := capsys.readouterr().out) and "| 3.0 | 8.0 |" in out, out
 

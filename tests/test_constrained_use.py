@@ -163,7 +163,6 @@ def test_a_sweep_rates_job_takes_the_threads_of_its_runs(tmp_path):
     assert _job_threads(work, "--config", defaults, targets=sweep) == {"1em01": 3}
 
 
-
 @needs_taskset
 def test_make_report_passes_one_core_per_usable_cpu():
     """`make report` runs snakemake with --cores = the CPUs this shell may use (mlp_cifar.job.usable_cpus):
