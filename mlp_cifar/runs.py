@@ -109,6 +109,7 @@ def schedule_runs(defaults: Mapping, schedules: Mapping) -> dict[str, dict]:
 # a job that outgrows its request is killed by SLURM, one that asks too much only waits longer.
 BASE_MEM_MB = 2500  # data splits in float32 (~0.7 GB), the uint8 cache, Python, NumPy/PyTorch
 ZCA_MEM_MB = 1500  # covariance, eigenvectors and a whitened copy of the splits
+CROP_MEM_MB = 1000  # random crops: a zero-padded copy of the training images (0.9 GB at 4 pixels, augment.PaddedImages)
 
 
 def network_inputs(settings: Mapping, n_pixels: int = 3072) -> int:
@@ -136,6 +137,7 @@ def cluster_resources(settings: Mapping) -> dict:
     """
     millions = parameter_count(settings) / 1e6
     mem_mb = BASE_MEM_MB + (ZCA_MEM_MB if settings.get("zca") else 0)
+    mem_mb += CROP_MEM_MB if (settings.get("augment") or {}).get("crop") else 0
     mem_mb += 32 * millions  # weights, gradients, momentum (float64 at most), spare
     seconds = settings["epochs"] * (2.0 * millions + 1.0)
     runtime = max(10, int(5 * seconds / 60) + 1)

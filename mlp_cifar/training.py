@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 from tqdm import tqdm
 
-from mlp_cifar.augment import SIDE, augment_batch, hflip
+from mlp_cifar.augment import SIDE, PaddedImages, augment_batch, hflip
 from mlp_cifar.data.archive import N_CLASSES, PIXELS
 from mlp_cifar.data.dataset import CifarSplits, epoch_batches
 from mlp_cifar.data.whiten import zca_whiten_with_directions
@@ -376,25 +376,41 @@ def train(cfg: RunConfig, splits: CifarSplits, lr_at_epoch: Callable[[int], floa
     return _train(cfg, splits, lr_at_epoch, progress)
 
 
-def stepwise_epoch(backend, train_x, train_y, batches, lr, xb, batch_rng, augmentation,
+def stepwise_epoch(backend, gather: Callable[[np.ndarray], np.ndarray], train_y, batches, lr,
                    on_batch: Callable[[], object]) -> tuple[list[float], list[int]]:
-    """One epoch, one ``train_step`` per batch gathered here on the CPU: the batch losses (up to
-    the first non-finite one) and the correct predictions of each batch."""
+    """One epoch, one ``train_step`` per batch, ``gather`` (`batch_gatherer`) giving each batch's
+    inputs from its indices: the batch losses (up to the first non-finite one) and the correct
+    predictions of each batch."""
     losses, corrects = [], []
     for idx in batches:
-        # mode="clip": with the default mode="raise", take() gathers into a temporary and copies
-        # that into ``out`` (NumPy buffers ``out`` to keep it intact on an index error), which made
-        # the gather ~1.5x slower. Indices of a permutation are always in range, so clipping never acts.
-        np.take(train_x, idx, axis=0, out=xb, mode="clip")
-        # Off, augment_batch returns xb itself and draws nothing: the run is as without it.
-        x = augment_batch(xb, batch_rng, augmentation["flip"], augmentation["crop"])
-        loss, n_correct = backend.train_step(x, train_y[idx], lr)
+        loss, n_correct = backend.train_step(gather(idx), train_y[idx], lr)
         losses.append(loss)
         if not math.isfinite(loss):
             break
         corrects.append(n_correct)
         on_batch()
     return losses, corrects
+
+
+def batch_gatherer(train_x: np.ndarray, batch_size: int, rng: np.random.Generator,
+                   augmentation: dict) -> Callable[[np.ndarray], np.ndarray]:
+    """The function from a batch's indices to its training inputs, augmented as ``augmentation``
+    says (`RunConfig.augmentation`) with draws from ``rng``. Its result is valid until its next call."""
+    if augmentation["crop"]:
+        # The training images padded once: each batch is then gathered and cropped in one copy.
+        padded = PaddedImages(train_x, augmentation["crop"])
+        return lambda idx: padded.batch(idx, rng, augmentation["flip"])
+    xb = np.empty((batch_size, train_x.shape[1]), dtype=train_x.dtype)  # reused gather buffer
+
+    def gather(idx: np.ndarray) -> np.ndarray:
+        # mode="clip": with the default mode="raise", take() gathers into a temporary and copies
+        # that into ``out`` (NumPy buffers ``out`` to keep it intact on an index error), which made
+        # the gather ~1.5x slower. Indices of a permutation are always in range, so clipping never acts.
+        np.take(train_x, idx, axis=0, out=xb, mode="clip")
+        # Without flips, augment_batch returns xb itself and draws nothing: the run is as without it.
+        return augment_batch(xb, rng, augmentation["flip"])
+
+    return gather
 
 
 def _train(cfg, splits, lr_at_epoch, progress) -> dict:
@@ -417,10 +433,10 @@ def _train(cfg, splits, lr_at_epoch, progress) -> dict:
     n_batches = len(splits.train) // cfg.batch_size
     if n_batches == 0:
         raise ValueError(f"batch_size {cfg.batch_size} exceeds the {len(splits.train)} training examples")
-    xb = np.empty((cfg.batch_size, train_x.shape[1]), dtype=dtype)  # reused gather buffer
     augmentation = cfg.augmentation()
     # PyTorch on a GPU keeps the training split there and reads the losses back once per epoch.
     resident = not any(augmentation.values()) and backend.keep_on_device(train_x, splits.train.y)
+    gather = None if resident else batch_gatherer(train_x, cfg.batch_size, batch_rng, augmentation)
     batch_losses: list[float | None] = []
     epochs: list[dict] = []
     best = {"epoch": None, "val_accuracy": -1.0, "state": None}
@@ -438,8 +454,7 @@ def _train(cfg, splits, lr_at_epoch, progress) -> dict:
         if resident:
             losses, corrects = backend.resident_epoch(batches, lr, on_batch=bar.update)
         else:
-            losses, corrects = stepwise_epoch(backend, train_x, splits.train.y, batches, lr, xb, batch_rng,
-                                              augmentation, on_batch=bar.update)
+            losses, corrects = stepwise_epoch(backend, gather, splits.train.y, batches, lr, on_batch=bar.update)
         # Each epoch ends at the first non-finite loss: the run diverged there.
         finite = next((b for b, loss in enumerate(losses) if not math.isfinite(loss)), len(losses))
         losses, corrects = losses[:finite + 1], corrects[:finite]

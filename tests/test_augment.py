@@ -168,3 +168,29 @@ def test_command_line_sets_augmentation_whitening_and_schedule(synthetic_archive
     cfg = json.loads(out.read_text())["config"]
     assert cfg["augment"] == {"flip": False, "crop": 2} and cfg["zca"] == 0.5
     assert cfg["schedule"] == {"name": "cosine"}
+
+
+@pytest.mark.parametrize("flip,pad", [(True, 4), (False, 4), (True, 1), (False, 3)])
+def test_padded_images_give_the_batches_of_augment_batch(flip, pad):
+    """Gathered from the padded set, a batch has the pixels augment_batch gives the gathered batch,
+    from the same draws: a run trains on the same numbers either way."""
+    from mlp_cifar.augment import PaddedImages
+
+    x = batch(40)
+    source = PaddedImages(x, pad)
+    assert len(source) == 40
+    rng_a, rng_b = np.random.default_rng(9), np.random.default_rng(9)
+    for rows in (np.array([3, 17, 0, 39, 17]), np.arange(40)[::-1], np.array([5])):
+        expected = augment_batch(x[rows], rng_a, flip=flip, crop_pad=pad)
+        got = source.batch(rows, rng_b, flip=flip)
+        np.testing.assert_array_equal(got, expected)
+        assert got.flags["C_CONTIGUOUS"] and got.dtype == x.dtype
+        assert rng_a.bit_generator.state == rng_b.bit_generator.state
+    np.testing.assert_array_equal(x, batch(40))  # the source images are left alone
+
+
+def test_padded_images_refuse_no_padding():
+    from mlp_cifar.augment import PaddedImages
+
+    with pytest.raises(ValueError, match="padding"):
+        PaddedImages(batch(2), 0)

@@ -115,6 +115,11 @@ def test_cluster_resources_grow_with_the_model():
     strong = cluster_resources({"hidden": [1024, 1024], "epochs": 60, "backend": "numpy", "zca": 0.1})
     assert small["runtime"] == 10 and strong["runtime"] > 30  # 60 epochs of ~7 s, with margin
     assert strong["mem_mb"] > small["mem_mb"] >= 2500
+    cropped = cluster_resources({"hidden": [1024, 1024], "epochs": 60, "backend": "numpy", "zca": 0.1,
+                                 "augment": {"flip": True, "crop": 4}})
+    assert cropped["mem_mb"] >= strong["mem_mb"] + 900  # the zero-padded copy of the training images
+    flipped = cluster_resources({"hidden": [128], "epochs": 10, "backend": "numpy", "augment": {"flip": True}})
+    assert flipped["mem_mb"] == small["mem_mb"]
 
 
 # ----------------------------------------------------------------------------- the CSVs of a smoke build
