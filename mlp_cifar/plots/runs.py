@@ -8,6 +8,7 @@ from typing import Mapping, Sequence
 
 import matplotlib.ticker
 import numpy as np
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from mlp_cifar.formatting import backend_name
@@ -233,6 +234,20 @@ def loss_difference_series(a: Mapping, b: Mapping) -> dict:
     return {"x": (np.arange(n) + 1) / bpe, "rel_diff": rel, "epoch_median": medians}
 
 
+DOT_PT = 2.25  # diameter of a dot of plot_loss_difference, in points (matplotlib's "." marker of size 2.5)
+
+
+def dot_segments(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y)`` as one line of zero-length segments, one per point, split by NaN: drawn with round
+    caps, a dot at each point (SVG and PDF both draw a zero-length segment's round cap)."""
+    def triples(v):
+        out = np.repeat(np.asarray(v, dtype=float), 3)
+        out[2::3] = np.nan
+        return out
+
+    return triples(x), triples(y)
+
+
 def plot_loss_difference(docs: Mapping[str, Mapping], out_svg: str | os.PathLike) -> None:
     """Relative difference of the per-batch losses of exactly two runs (log scale), e.g. NumPy and
     PyTorch from the same seed. Exact zeros (identical losses) sit on the bottom edge."""
@@ -246,15 +261,21 @@ def plot_loss_difference(docs: Mapping[str, Mapping], out_svg: str | os.PathLike
         positive = rel[np.isfinite(rel) & (rel > 0)]
         floor = float(positive.min()) / 2 if len(positive) else 1e-17
         shown = np.where(rel > 0, rel, floor)
-        ax.plot(s["x"], shown, color=COLOURS[0], linestyle="none", marker=".", markersize=2.5, alpha=0.45,
-                label="every batch", gid="loss_difference")
+        # Every batch a dot, all of them one path of zero-length segments with round caps: as markers,
+        # matplotlib writes each dot as an SVG <use> element of its own, which WeasyPrint draws in
+        # ~1.7 ms apiece (6 s of the PDF for 3,500 batches).
+        ax.plot(*dot_segments(s["x"], shown), color=COLOURS[0], linewidth=DOT_PT, solid_capstyle="round",
+                alpha=0.6, gid="loss_difference")
+        dots = Line2D([], [], linestyle="none", marker="o", markersize=DOT_PT, markeredgewidth=0,
+                      color=COLOURS[0], alpha=0.6, label="every batch")
         medians = s["epoch_median"]
         if len(medians):
             edges = np.arange(len(medians) + 1, dtype=float)
             ax.stairs(np.where(medians > 0, medians, floor), edges, baseline=None, color="#000000", linewidth=2.2,
                       zorder=3, label="median of the epoch", gid="loss_difference_median")
         ax.set_yscale("log")
-        ax.legend(loc="lower right", frameon=True, framealpha=0.9)
+        handles, _ = ax.get_legend_handles_labels()
+        ax.legend(handles=[dots, *handles], loc="lower right", frameon=True, framealpha=0.9)
         ax.set_xlim(0, float(s["x"][-1]) if len(s["x"]) else 1.0)
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.set_xlabel("training time (epochs)")
