@@ -105,8 +105,9 @@ def schedule_runs(defaults: Mapping, schedules: Mapping) -> dict[str, dict]:
 # --- Cluster resources (the train rule's `resources:`, used by the SLURM profile) -----------------
 # Measured on 2 CPU cores with the local archive (results/benchmarks/train_*.tsv): the default MLP
 # peaks at ~1.3 GB resident and trains an epoch in under 1 s; the strong run (2 x 1024 units, ZCA,
-# augmentation) peaks at ~2.1 GB and takes ~7 s per epoch. Estimates are deliberately generous:
-# a job that outgrows its request is killed by SLURM, one that asks too much only waits longer.
+# augmentation with its zero-padded copy of the training images) peaks at ~2.4 GB and takes ~5 s per
+# epoch. Estimates are deliberately generous: a job that outgrows its request is killed by SLURM, one
+# that asks too much only waits longer.
 BASE_MEM_MB = 2500  # data splits in float32 (~0.7 GB), the uint8 cache, Python, NumPy/PyTorch
 ZCA_MEM_MB = 1500  # covariance, eigenvectors and a whitened copy of the splits
 CROP_MEM_MB = 1000  # random crops: a zero-padded copy of the training images (0.9 GB at 4 pixels, augment.PaddedImages)

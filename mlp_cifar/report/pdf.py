@@ -1,7 +1,7 @@
 """The report's PDF: WeasyPrint's A4 rendering of the self-contained HTML.
 
 Its own module (and its own rule, ``report_pdf``) because it is the slow half of the report:
-WeasyPrint draws every plotted point of every figure, ~30 s for today's report, while the HTML
+WeasyPrint draws every plotted point of every figure, ~25 s for today's report, while the HTML
 takes a few seconds. Rendered from the HTML file, the PDF can never differ from it.
 """
 
