@@ -110,9 +110,6 @@ class PaddedImages:
         self.pad = pad
         self.padded = zero_pad(x, pad)  # (N, 3, 32 + 2 pad, 32 + 2 pad): (1 + pad / 16)^2 times x's memory
 
-    def __len__(self) -> int:
-        return len(self.padded)
-
     def batch(self, rows: np.ndarray, rng: np.random.Generator, flip: bool) -> np.ndarray:
         mask, shifts = draw(rng, len(rows), flip, self.pad)
         return _crop_then_mirror(self.padded, rows, mask, shifts, self.pad)

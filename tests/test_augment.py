@@ -178,7 +178,6 @@ def test_padded_images_give_the_batches_of_augment_batch(flip, pad):
 
     x = batch(40)
     source = PaddedImages(x, pad)
-    assert len(source) == 40
     rng_a, rng_b = np.random.default_rng(9), np.random.default_rng(9)
     for rows in (np.array([3, 17, 0, 39, 17]), np.arange(40)[::-1], np.array([5])):
         expected = augment_batch(x[rows], rng_a, flip=flip, crop_pad=pad)
