@@ -1,6 +1,7 @@
 # Two entry points for a fresh machine with Python 3.11:
 #   make report   – install into .venv, then run the whole workflow (snakemake --cores <CPUs>)
-#   make test     – install into .venv, then run the tests
+#   make test     – install into .venv, then run the tests (all tiers)
+#   make test-fast – the fast tier: tests that neither start Snakemake nor read the real archive
 #   make watch    – run the workflow, then rerun it on every change of config, code or templates
 # Pass a local archive for offline use: make report ARCHIVE=/path/to/cifar-10-python.tar.gz (spaces are fine:
 # ARCHIVE="/my data/cifar-10-python.tar.gz"); extra Snakemake arguments: make report SNAKEMAKE_ARGS="-n"
@@ -16,7 +17,7 @@ ARCHIVE ?=
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install install-slurm report train test watch clean
+.PHONY: install install-slurm report train test test-fast watch clean
 
 $(STAMP): envs/requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11" >&2; exit 1; }
@@ -40,6 +41,9 @@ train: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not workflow and not slow"
 
 # Rebuild whenever the config, the workflow, a script, a template or the package changes
 # (mlp_cifar/watch.py); extra Snakemake arguments: make watch SNAKEMAKE_ARGS="--profile profiles/smoke"

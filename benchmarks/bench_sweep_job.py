@@ -63,6 +63,7 @@ def main(argv=None) -> int:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--epochs", type=int, help="epochs per run (default: config.yaml's defaults)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--n-val", type=int, help="validation images (default: config.yaml's data.n_val)")
     args = p.parse_args(argv)
 
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
@@ -70,7 +71,7 @@ def main(argv=None) -> int:
             "lr": 0.1, "schedule": None}
     if args.epochs:
         base["epochs"] = args.epochs
-    data = {"n_val": config["data"]["n_val"], "split_seed": config["data"]["split_seed"]}
+    data = {"n_val": args.n_val or config["data"]["n_val"], "split_seed": config["data"]["split_seed"]}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         cache = tmp / "cifar10.npz"

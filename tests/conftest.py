@@ -1,13 +1,57 @@
-"""Shared fixtures: one synthetic CIFAR-10 archive per test session."""
+"""Shared fixtures: one synthetic CIFAR-10 archive and one smoke build per test session, both read-only.
+
+Markers say what a test needs: `workflow` starts Snakemake (or the watcher), `slow` trains on the real
+archive. The fast tier is `pytest -m "not workflow and not slow"` (make test-fast)."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+import workflow_helpers
 from mlp_cifar.data.archive import md5_of
 from mlp_cifar.data.synthetic import write_synthetic_archive
+
+
+def pytest_collection_modifyitems(items):
+    """A test that uses the smoke build needs Snakemake, whether or not it calls it itself."""
+    for item in items:
+        if {"smoke_build", "smoke_copy"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.workflow)
+
+
+@pytest.fixture(autouse=True)
+def _workflow_marker_guard(request: pytest.FixtureRequest):
+    """Starting Snakemake from a test without the `workflow` marker is an error (the tiers stay true)."""
+    workflow_helpers.current_test_is_marked["workflow"] = request.node.get_closest_marker("workflow") is not None
+    yield
+    workflow_helpers.current_test_is_marked["workflow"] = True
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_zca_fit_per_training_split():
+    """Fit ZCA once per distinct training split and epsilon in a session.
+
+    The fit is an eigendecomposition of a 3072 x 3072 covariance, by far the costliest step of the trainer
+    tests, and many tests (both paths of a run, both backends) fit the same split again. The fit is a
+    pure function of its arguments, so a repeated call gets copies of the first result; test_whiten and
+    test_pca_input still check the fit itself on every distinct input."""
+    from mlp_cifar.data import whiten
+
+    fit, results = whiten.fit_zca_with_directions, {}
+
+    def remembered(x: np.ndarray, epsilon: float):
+        key = (hashlib.sha1(np.ascontiguousarray(x)).hexdigest(), x.dtype.str, x.shape, float(epsilon))
+        if key not in results:
+            results[key] = fit(x, epsilon)
+        return tuple(a.copy() for a in results[key])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(whiten, "fit_zca_with_directions", remembered)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -19,16 +63,37 @@ def synthetic_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def small_synthetic_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The official layout with 1000 images per batch (the smoke profile's size), for tests that train
+    from an archive; the loader's checks of the full-size layout use `synthetic_archive`. Read-only."""
+    return write_synthetic_archive(tmp_path_factory.mktemp("small-archive") / "cifar-10-python.tar.gz", seed=0,
+                                   images_per_batch=1000)
+
+
+@pytest.fixture(scope="session")
 def synthetic_md5(synthetic_archive: Path) -> str:
     return md5_of(synthetic_archive)
 
 
 @pytest.fixture(scope="session")
 def smoke_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A scratch copy of the workflow, built once per session with the smoke profile (shared by
-    test_workflow.py and test_sweep.py). Tests that change it must restore it."""
-    from workflow_helpers import copy_workflow, snakemake
+    """A scratch copy of the workflow, built once per session with the smoke profile.
+
+    Read-only: a test that edits or rebuilds takes `smoke_copy` instead. At the end of the session the
+    build is checked file by file, so a test that changed it fails the run instead of another test."""
+    from workflow_helpers import copy_workflow, snakemake, tree_state
 
     work = copy_workflow(tmp_path_factory.mktemp("smoke"))
     snakemake(work, "--profile", "profiles/smoke")
-    return work
+    before = tree_state(work)
+    yield work
+    after = tree_state(work)
+    changed = sorted(name for name in before.keys() | after.keys()
+                     if before.get(name) != after.get(name) and not name.startswith(".snakemake/log/"))
+    assert not changed, f"a test changed the shared smoke build: {changed[:10]}"
+
+
+@pytest.fixture
+def smoke_copy(smoke_build: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the finished smoke build, up to date, free to edit and rebuild."""
+    return workflow_helpers.clone_build(smoke_build, tmp_path / "work")

@@ -5,7 +5,6 @@ workflow before any job runs. Each on a copy of the complete smoke build."""
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 
@@ -30,12 +29,9 @@ def readme_blocks() -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture()
-def built_copy(smoke_build, tmp_path):
+def built_copy(smoke_copy):
     """A copy of the complete smoke build (files, results and Snakemake's records, mtimes kept)."""
-    work = tmp_path / "work"
-    shutil.copytree(smoke_build, work, symlinks=True)
-    assert planned_jobs(snakemake(work, *SMOKE, "-n")) == {}
-    return work
+    return smoke_copy
 
 
 def section(html: str, section_id: str) -> str:
@@ -85,6 +81,7 @@ def test_a_run_with_its_own_comparison_section_is_a_config_edit(built_copy):
     assert html.index('<section id="tiny-bn"') < html.index('<section id="strong"') < html.index('id="derivations"')
 
 
+@pytest.mark.workflow
 def test_a_section_naming_a_missing_run_stops_before_any_job(tmp_path):
     work = copy_workflow(tmp_path / "work")
     config = work / "config.yaml"
@@ -95,6 +92,7 @@ def test_a_section_naming_a_missing_run_stops_before_any_job(tmp_path):
     assert not (work / "results").exists() and not (work / "data").exists()
 
 
+@pytest.mark.workflow
 def test_a_template_naming_an_unknown_figure_stops_before_any_job(tmp_path):
     work = copy_workflow(tmp_path / "work")
     template = work / "report" / "templates" / "sections" / "sweep.html.j2"

@@ -156,13 +156,13 @@ def test_schema_rejects_bad_augmentation_and_whitening(run):
     assert errors and all(e.startswith("runs/strong") for e in errors)
 
 
-def test_command_line_sets_augmentation_whitening_and_schedule(synthetic_archive, tmp_path):
+def test_command_line_sets_augmentation_whitening_and_schedule(small_synthetic_archive, tmp_path):
     import json
 
     from mlp_cifar.train import main
 
     out = tmp_path / "run.json"
-    assert main(["--archive", str(synthetic_archive), "--data-dir", str(tmp_path / "data"), "--out", str(out),
+    assert main(["--archive", str(small_synthetic_archive), "--n-val", "500", "--data-dir", str(tmp_path / "data"), "--out", str(out),
                  "--hidden", "8", "--epochs", "1", "--crop", "2", "--zca", "0.5",
                  "--schedule", '{"name": "cosine"}', "--no-progress"]) == 0
     cfg = json.loads(out.read_text())["config"]

@@ -8,8 +8,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import bench_sweep_job  # noqa: E402
 
 
-def test_both_ways_write_identical_documents_and_the_ratio_is_printed(synthetic_archive, capsys):
-    assert bench_sweep_job.main(["--archive", str(synthetic_archive), "--rounds", "1", "--epochs", "1",
+def test_both_ways_write_identical_documents_and_the_ratio_is_printed(small_synthetic_archive, capsys):
+    assert bench_sweep_job.main(["--archive", str(small_synthetic_archive), "--rounds", "1", "--epochs", "1", "--n-val", "500",
                                  "--threads", "1"]) == 0
     out = capsys.readouterr().out
     assert "round 1: two processes" in out and "one / two = " in out

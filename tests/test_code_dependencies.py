@@ -8,9 +8,11 @@ modulefinder; "downstream" is what Snakemake itself plans for --forcerun of thos
 
 from __future__ import annotations
 
+import json
 import modulefinder
-import os
 import re
+import subprocess
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,9 +20,10 @@ import pytest
 
 from mlp_cifar.codedeps import module_files
 from mlp_cifar.figures import FIGURES
-from workflow_helpers import REPO, planned_jobs, snakemake
+from workflow_helpers import REPO, clone_build, planned_jobs, snakemake
 
 SMOKE = ("--profile", "profiles/smoke")
+SMOKE_CONFIG = "profiles/smoke/experiment.yaml"
 MODULES = sorted(str(p.relative_to(REPO)) for p in (REPO / "mlp_cifar").rglob("*.py"))
 # Jobs that must never rerun for a change of how results are drawn, tabulated or rendered.
 EXPENSIVE = {"train", "train_sweep_rate", "prepare_data", "parity", "derivations"}
@@ -74,36 +77,46 @@ def test_no_script_imports_everything():
         assert "mlp_cifar/training.py" not in files and "mlp_cifar/numpy_net/modules.py" not in files, rule
 
 
+def importers_of(module: str) -> frozenset[str]:
+    return frozenset(rule for rule, (script, modules) in rule_sources().items()
+                     if module in imported_files(script, modules))
+
+
 @pytest.fixture(scope="module")
-def forced_plans(smoke_build):
-    """What Snakemake plans when the given rules must rerun: they and everything downstream."""
-    cache = {}
+def rerun_plans(smoke_build, tmp_path_factory):
+    """module -> (what Snakemake plans after an edit of it, what it plans with its importers forced).
 
-    def plan(rules: frozenset[str]) -> dict[str, int]:
-        if rules not in cache:
-            cache[rules] = planned_jobs(snakemake(smoke_build, *SMOKE, "-n", "--forcerun", *sorted(rules))) \
-                if rules else {}
-        return cache[rules]
-
-    assert planned_jobs(snakemake(smoke_build, *SMOKE, "-n")) == {}, "the smoke build is not complete"
-    return plan
+    Every module's edit and every importer set's forced plan, on one copy of the complete smoke build,
+    in one Snakemake process (tests/rerun_plans.py): the same DAG checks as 72 dry runs, started once."""
+    work = clone_build(smoke_build, tmp_path_factory.mktemp("codedeps") / "work")
+    forced = sorted({importers_of(module) for module in MODULES}, key=sorted)
+    requests = [{}] + [{"edit": module} for module in MODULES] + [{"forcerun": sorted(f)} for f in forced if f]
+    proc = subprocess.run([sys.executable, str(REPO / "tests" / "rerun_plans.py"), str(work), SMOKE_CONFIG],
+                          input=json.dumps(requests), capture_output=True, text=True, timeout=600, cwd=work)
+    assert proc.returncode == 0 and "PLANS " in proc.stdout, proc.stdout + proc.stderr
+    plans = json.loads(proc.stdout.split("PLANS ", 1)[1])
+    assert plans[0] == {}, f"the smoke build is not complete: {plans[0]}"
+    edits = dict(zip(MODULES, plans[1:1 + len(MODULES)]))
+    forced_plans = dict(zip([f for f in forced if f], plans[1 + len(MODULES):]))
+    forced_plans[frozenset()] = {}
+    return {module: (edits[module], forced_plans[importers_of(module)]) for module in MODULES}
 
 
 @pytest.mark.parametrize("module", MODULES)
-def test_editing_a_module_reruns_exactly_its_importers(module, smoke_build, forced_plans):
-    importers = frozenset(rule for rule, (script, modules) in rule_sources().items()
-                          if module in imported_files(script, modules))
-    path = smoke_build / module
-    text, stat = path.read_text(), path.stat()
-    try:
-        path.write_text(text + "\n# an edit that changes nothing\n")
-        planned = planned_jobs(snakemake(smoke_build, *SMOKE, "-n"))
-    finally:
-        path.write_text(text)
-        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert planned == forced_plans(importers), f"{module}: imported by {sorted(importers)}"
+def test_editing_a_module_reruns_exactly_its_importers(module, rerun_plans):
+    planned, expected = rerun_plans[module]
+    assert planned == expected, f"{module}: imported by {sorted(importers_of(module))}"
     if module.startswith(PRESENTATION):
         assert not EXPENSIVE & set(planned), f"{module} reruns {sorted(EXPENSIVE & set(planned))}"
+
+
+@pytest.mark.workflow
+def test_the_in_process_plans_agree_with_snakemake_n(smoke_build, rerun_plans, tmp_path):
+    """The one-process planner sees what a dry run of the command line sees, for a training module."""
+    work = clone_build(smoke_build, tmp_path / "work")
+    module = "mlp_cifar/schedules.py"
+    (work / module).write_text((work / module).read_text() + "\n# an edit that changes nothing\n")
+    assert planned_jobs(snakemake(work, *SMOKE, "-n")) == rerun_plans[module][0]
 
 
 def test_the_package_has_no_import_cycle():

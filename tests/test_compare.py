@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import re
-import shutil
 import subprocess
 import sys
 
@@ -49,9 +48,8 @@ def test_a_change_beyond_twice_the_seed_std_is_marked():
     assert "| wide training | 20.0 s | 20.0 s |" in table
 
 
-def test_two_smoke_builds_differing_in_one_learning_rate(smoke_build, tmp_path):
-    work = tmp_path / "work"
-    shutil.copytree(smoke_build, work, symlinks=True)  # keeps mtimes: the copy is up to date
+def test_two_smoke_builds_differing_in_one_learning_rate(smoke_build, smoke_copy):
+    work = smoke_copy
     experiment = work / "profiles" / "smoke" / "experiment.yaml"
     text = experiment.read_text()
     assert "lrs: [1.0e-3, 1.0e-1, 100.0]" in text

@@ -7,7 +7,7 @@ import signal
 from pathlib import Path
 
 from test_interrupted_use import LOG, TARGET, start, wait_for_training
-from workflow_helpers import copy_workflow, snakemake
+from workflow_helpers import snakemake
 
 SMOKE = ("--profile", "profiles/smoke", "--configfile", "profiles/smoke/experiment.yaml", "epochs.yaml")
 
@@ -16,8 +16,8 @@ def lock_files(work: Path) -> list[str]:
     return sorted(p.name for p in (work / ".snakemake" / "locks").glob("*.lock"))
 
 
-def test_a_finishing_instance_keeps_the_locks_of_one_still_running(tmp_path):
-    work = copy_workflow(tmp_path / "work")
+def test_a_finishing_instance_keeps_the_locks_of_one_still_running(smoke_copy):
+    work = smoke_copy
     first = start(work, epochs=200)
     try:
         wait_for_training(work, first)

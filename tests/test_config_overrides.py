@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from mlp_cifar.config_types import retype
@@ -42,16 +43,16 @@ def run_document(work: Path) -> dict:
     return json.loads((work / TARGET).read_text())
 
 
-def test_a_nested_setting_from_the_command_line_reaches_the_run(tmp_path):
-    work = copy_workflow(tmp_path / "work")
+def test_a_nested_setting_from_the_command_line_reaches_the_run(smoke_copy):
+    work = smoke_copy
     snakemake(work, *SMOKE, "--config", "defaults={epochs: 1, hidden: [16]}", "--", TARGET)
     config = run_document(work)["config"]
     # Merged into the defaults setting by setting: the smoke profile's rate and batch size stay.
     assert (config["epochs"], config["hidden"], config["lr"], config["batch_size"]) == (1, [16], 0.05, 128)
 
 
-def test_a_config_file_merges_over_config_yaml(tmp_path):
-    work = copy_workflow(tmp_path / "work")
+def test_a_config_file_merges_over_config_yaml(smoke_copy):
+    work = smoke_copy
     (work / "mine.yaml").write_text("defaults:\n  epochs: 1\n  lr: 0.02\n")
     # The smoke profile names its own config file; a --configfile on the command line replaces that
     # list, so it is named again, first (later files win).
@@ -60,6 +61,7 @@ def test_a_config_file_merges_over_config_yaml(tmp_path):
     assert (config["epochs"], config["lr"], config["hidden"]) == (1, 0.02, [32])
 
 
+@pytest.mark.workflow
 def test_a_wrong_nested_value_names_the_setting(tmp_path):
     work = copy_workflow(tmp_path / "work")
     proc = snakemake(work, *SMOKE, "-n", "--config", "defaults={epochs: many}", check=False)

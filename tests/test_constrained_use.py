@@ -40,9 +40,10 @@ def test_threads_follow_the_cpu_affinity():
 
 
 @needs_taskset
-def test_a_training_job_under_taskset_records_one_thread(tmp_path):
+def test_a_training_job_under_taskset_records_one_thread(smoke_copy):
     """taskset -c 0 snakemake --cores 2 with two threads per training job: the job uses, and records, one."""
-    work = copy_workflow(tmp_path / "work")
+    work = smoke_copy
+    (work / "results" / "runs" / "numpy_default.json").unlink()  # trained again, under taskset
     proc = subprocess.run(["taskset", "-c", "0", SNAKEMAKE, "--profile", "profiles/smoke", "--cores", "2",
                            "--config", "train_threads=2", "--", "results/runs/numpy_default.json"],
                           cwd=work, capture_output=True, text=True, timeout=600)
@@ -92,6 +93,7 @@ def local_archive(synthetic_archive, tmp_path):
     return path
 
 
+@pytest.mark.workflow
 def test_the_same_archive_spelled_differently_rebuilds_nothing(local_archive, tmp_path):
     work = copy_workflow(tmp_path / "work")
     snakemake(work, "--cores", "1", "--config", f"cifar10_archive={local_archive}", "--", "data/cifar10.npz")
@@ -104,6 +106,7 @@ def test_the_same_archive_spelled_differently_rebuilds_nothing(local_archive, tm
         assert planned_jobs(proc) == {}, spelling
 
 
+@pytest.mark.workflow
 def test_make_report_takes_an_archive_path_with_spaces(local_archive, tmp_path):
     work = copy_workflow(tmp_path / "work")
     shutil.copy2(REPO / "Makefile", work / "Makefile")
@@ -138,6 +141,7 @@ def _job_threads(work, *args, targets=("results/runs/strong.json", "results/runs
     return threads
 
 
+@pytest.mark.workflow
 def test_runs_get_train_threads_unless_they_ask_for_their_own(tmp_path):
     """train_threads is 1 (config.yaml's, which the smoke profile keeps); a run's own `threads` wins, and
     `repeats.threads` is that of the repeated runs; "all" is all of --cores (strong's and the repeats'
@@ -152,6 +156,7 @@ def test_runs_get_train_threads_unless_they_ask_for_their_own(tmp_path):
         "strong": 3, "numpy_default": 4, "schedule_constant": 4}
 
 
+@pytest.mark.workflow
 def test_a_sweep_rates_job_takes_the_threads_of_its_runs(tmp_path):
     """Sweep runs get `threads` from defaults, and their rate's job (rule train_sweep_rate) asks for them;
     without, train_threads."""

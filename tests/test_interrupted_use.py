@@ -22,6 +22,7 @@ def start(work: Path, epochs: int) -> subprocess.Popen:
     """`snakemake TARGET` on the smoke profile with `epochs` per run, as a user would start it (SIGINT
     not ignored, whatever the test runner does with it)."""
     (work / "epochs.yaml").write_text(f"defaults:\n  epochs: {epochs}\n")
+    (work / LOG).unlink(missing_ok=True)  # a finished build's log would look like progress
     return subprocess.Popen(
         [SNAKEMAKE, TARGET, "--profile", "profiles/smoke", "--configfile", "profiles/smoke/experiment.yaml",
          "epochs.yaml"],
@@ -51,6 +52,7 @@ def alive(pid: int) -> bool:
     return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
 
 
+@pytest.mark.workflow
 def test_snakemake_loads_the_default_profile(tmp_path):
     work = copy_workflow(tmp_path / "work")
     proc = snakemake(work, "--profile", "profiles/smoke", "-n")
@@ -58,8 +60,8 @@ def test_snakemake_loads_the_default_profile(tmp_path):
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the job's process in /proc (Linux)")
-def test_sigint_to_snakemake_stops_its_training_job_and_the_same_command_then_completes(tmp_path):
-    work = copy_workflow(tmp_path / "work")
+def test_sigint_to_snakemake_stops_its_training_job_and_the_same_command_then_completes(smoke_copy):
+    work = smoke_copy  # data prepared; the epochs set here make numpy_default's job run again
     proc = start(work, epochs=60)
     jobs = wait_for_training(work, proc)
     assert jobs, "the training job should be a child process of snakemake"
@@ -71,7 +73,7 @@ def test_sigint_to_snakemake_stops_its_training_job_and_the_same_command_then_co
     assert stopped_after < 10, f"snakemake took {stopped_after:.0f} s to stop:\n{out}"
     assert not any(alive(pid) for pid in jobs), "the training job outlived snakemake"
     assert "stopped by SIGTERM" in out
-    assert not (work / TARGET).exists()
+    assert not (work / TARGET).exists()  # Snakemake removed the old output before the job started
     assert not list((work / "results" / "runs").glob(".*.part"))
 
     rerun = start(work, epochs=60)
@@ -81,11 +83,11 @@ def test_sigint_to_snakemake_stops_its_training_job_and_the_same_command_then_co
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the job's process in /proc (Linux)")
-def test_a_build_killed_outright_reruns_without_extra_flags(tmp_path):
+def test_a_build_killed_outright_reruns_without_extra_flags(smoke_copy):
     """SIGKILL to Snakemake: its job finishes alone and writes its output, which Snakemake had marked
     incomplete. The default profile's rerun-incomplete retrains it instead of stopping with
     IncompleteFilesException. (Its lock stays too: Snakemake says to run --unlock, as a user would.)"""
-    work = copy_workflow(tmp_path / "work")
+    work = smoke_copy
     proc = start(work, epochs=4)
     jobs = wait_for_training(work, proc)
     proc.kill()

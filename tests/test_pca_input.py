@@ -49,7 +49,7 @@ def test_whiten_with_directions_keeps_the_strongest_and_says_how_much_variance()
 
 
 def projected_setup(backend_cls, **extra):
-    splits = learnable_splits(n_train=256, n_val=64, n_test=64)
+    splits = learnable_splits()  # the trainer tests' split: its ZCA fit is shared (conftest)
     whitened, directions, _ = zca_whiten_with_directions(splits, 0.1, components=40)
     name = "numpy" if backend_cls is NumpyBackend else "torch"
     cfg = RunConfig(backend=name, hidden=[16], device="cpu", zca=0.1, pca=40, **extra)

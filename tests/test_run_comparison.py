@@ -14,7 +14,8 @@ from mlp_cifar.report.render import render_html
 from mlp_cifar.report.run_comparison import schedule_text
 from mlp_cifar.runs import parameter_count
 from mlp_cifar.training import RunConfig, train
-from test_report import TEMPLATES, provenance_of, tiny_splits
+from learnable import learnable_splits
+from test_report import TEMPLATES, provenance_of
 
 STRONG = dict(hidden=[32, 16], batch_norm=True, momentum=0.9, weight_decay=5e-4, lr=0.05, epochs=3, batch_size=64,
               schedule={"name": "cosine"}, augment={"flip": True, "crop": 4}, zca=0.1)
@@ -22,7 +23,7 @@ STRONG = dict(hidden=[32, 16], batch_norm=True, momentum=0.9, weight_decay=5e-4,
 
 @pytest.fixture(scope="module")
 def runs():
-    splits = tiny_splits()
+    splits = learnable_splits()  # the trainer tests' split: its ZCA fit is shared (conftest)
     docs = {"numpy_default": train(RunConfig(hidden=[16], epochs=2, batch_size=64), splits, progress=False),
             "strong": train(RunConfig(**STRONG), splits, progress=False)}
     for doc in docs.values():

@@ -25,9 +25,12 @@ SCHEDULE_RUNS = ("schedule_constant", "schedule_time_based")
 EXTRA_RUNS = ("strong",)  # config.yaml's `runs:` (shrunk by the smoke profile)
 
 
+pytestmark = pytest.mark.workflow
+
+
 @pytest.fixture(scope="module")
 def built(smoke_build):
-    """A scratch copy of the workflow, built once with the smoke profile (conftest.smoke_build)."""
+    """The session's smoke build (conftest.smoke_build), read-only: tests that edit take smoke_copy."""
     return smoke_build
 
 
@@ -106,15 +109,24 @@ def test_nothing_to_do_after_a_run(built):
     assert planned_jobs(snakemake(built, *SMOKE, "-n")) == {}
 
 
-def test_hyperparameter_change_reruns_training_figures_and_report_only(built):
-    config = built / "profiles" / "smoke" / "experiment.yaml"
-    original = config.read_text()
-    try:
-        config.write_text(original.replace("lr: 0.05", "lr: 0.02"))
-        proc = snakemake(built, *SMOKE, "-n")
-        jobs = planned_jobs(proc)
-    finally:
-        config.write_text(original)
+def test_a_clone_of_the_build_is_as_up_to_date_and_its_own(built, smoke_copy):
+    """The copies that tests edit (workflow_helpers.clone_build): nothing to do, and a rebuild of the
+    copy leaves the shared build's prepared arrays alone although the copy links them."""
+    assert planned_jobs(snakemake(smoke_copy, *SMOKE, "-n")) == {}
+    split = next((built / "data" / "splits").iterdir())
+    before = split.read_bytes()
+    assert split.stat().st_ino == (smoke_copy / "data" / "splits" / split.name).stat().st_ino
+    proc = snakemake(smoke_copy, *SMOKE, "--forcerun", "prepare_splits", "--", str(Path("data/splits") / split.name))
+    assert "rule prepare_splits" in proc.stdout + proc.stderr
+    assert split.stat().st_ino != (smoke_copy / "data" / "splits" / split.name).stat().st_ino
+    assert split.read_bytes() == before
+
+
+def test_hyperparameter_change_reruns_training_figures_and_report_only(smoke_copy):
+    config = smoke_copy / "profiles" / "smoke" / "experiment.yaml"
+    config.write_text(config.read_text().replace("lr: 0.05", "lr: 0.02"))
+    proc = snakemake(smoke_copy, *SMOKE, "-n")
+    jobs = planned_jobs(proc)
     # Every run derives from `defaults`, and so does the parity check; the data stay as they are.
     # The schedules start from defaults.lr (and its illustration shows it); the sweep sets its own rates,
     # so none of its runs or figures is redone.
@@ -126,29 +138,22 @@ def test_hyperparameter_change_reruns_training_figures_and_report_only(built):
     assert "rule train_sweep_rate" not in proc.stdout + proc.stderr
 
 
-def test_another_seed_trains_only_the_new_runs(built):
-    config = built / "profiles" / "smoke" / "experiment.yaml"
-    original = config.read_text()
-    try:
-        config.write_text(original.replace("seeds: [42, 43]", "seeds: [42, 43, 44]"))
-        proc = snakemake(built, *SMOKE, "-n")
-        jobs = planned_jobs(proc)
-    finally:
-        config.write_text(original)
+def test_another_seed_trains_only_the_new_runs(smoke_copy):
+    config = smoke_copy / "profiles" / "smoke" / "experiment.yaml"
+    config.write_text(config.read_text().replace("seeds: [42, 43]", "seeds: [42, 43, 44]"))
+    proc = snakemake(smoke_copy, *SMOKE, "-n")
+    jobs = planned_jobs(proc)
     assert set(jobs) == {"train", "plot_seeds", "metrics", "tables", "report", "report_pdf", "all"}, jobs
     assert jobs["train"] == 2
     out = proc.stdout + proc.stderr
     assert "results/runs/numpy_default_seed44.json" in out and "results/runs/torch_default_seed44.json" in out
 
 
-def test_template_edit_reruns_only_the_report(built):
-    template = built / "report" / "templates" / "sections" / "setup.html.j2"
+def test_template_edit_reruns_only_the_report(smoke_copy):
+    template = smoke_copy / "report" / "templates" / "sections" / "setup.html.j2"
     template.write_text(template.read_text() + "\n<!-- edited -->\n")
-    try:
-        jobs = planned_jobs(snakemake(built, *SMOKE, "-n"))
-        assert set(jobs) == {"report", "report_pdf", "all"}, jobs
-    finally:
-        snakemake(built, *SMOKE)  # rebuild so later tests start clean
+    jobs = planned_jobs(snakemake(smoke_copy, *SMOKE, "-n"))
+    assert set(jobs) == {"report", "report_pdf", "all"}, jobs
 
 
 def test_all_runs_table_lists_every_run(built):

@@ -1,5 +1,6 @@
 """Run the real Snakemake workflow in a scratch copy of the repository."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -9,9 +10,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 COPIED = ("Snakefile", "config.yaml", "profiles", "workflow", "scripts", "report", "envs", "mlp_cifar")
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+# Folders of a build whose files are never edited in place, only replaced (Snakemake removes a job's outputs
+# before it runs, and the package writes through temporary files): a clone links them instead of copying.
+LINKED = ("data",)
+# Set by conftest for the running test: whether it carries the `workflow` marker.
+current_test_is_marked = {"workflow": True}
+
+
+def require_workflow_marker() -> None:
+    if not current_test_is_marked["workflow"]:
+        raise RuntimeError("this test starts Snakemake: mark it @pytest.mark.workflow (the fast tier leaves "
+                           "those out)")
 
 
 def copy_workflow(dest: Path) -> Path:
+    require_workflow_marker()
     dest.mkdir(parents=True, exist_ok=True)
     for name in COPIED:
         src = REPO / name
@@ -22,7 +35,31 @@ def copy_workflow(dest: Path) -> Path:
     return dest
 
 
+def clone_build(build: Path, dest: Path) -> Path:
+    """A copy of a finished build that a test may edit and rebuild without touching the original.
+
+    Times are kept, so the copy is as up to date as the original. The large prepared arrays under
+    LINKED are hard links (no bytes copied); everything else, which tests edit in place, is copied."""
+    require_workflow_marker()
+
+    def copy(src: str, dst: str) -> None:
+        if Path(src).relative_to(build).parts[0] in LINKED:
+            os.link(src, dst)
+            return
+        shutil.copy2(src, dst)
+
+    shutil.copytree(build, dest, symlinks=True, copy_function=copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def tree_state(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under root with its size and modification time (to show that nothing changed it)."""
+    return {str(p.relative_to(root)): (p.lstat().st_size, p.lstat().st_mtime_ns)
+            for p in sorted(root.rglob("*")) if not p.is_dir() and "__pycache__" not in p.parts}
+
+
 def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 300) -> subprocess.CompletedProcess:
+    require_workflow_marker()
     proc = subprocess.run([SNAKEMAKE, *args], cwd=workdir, capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")

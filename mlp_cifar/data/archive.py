@@ -122,7 +122,7 @@ def read_batches(path: str | Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
                 if name is None or not member.isfile():
                     continue
                 raw = tar.extractfile(member).read()
-                batches[name] = _parse_batch(path, name, raw)
+                batches[name] = _parse_batch(path, name, raw, _batch_size(batches))
             # tarfile stops at the end-of-archive marker, before the gzip trailer; read
             # to the end so that gzip checks its CRC-32 and length (corrupted bytes
             # otherwise decompress silently into wrong pixels).
@@ -139,7 +139,15 @@ def read_batches(path: str | Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return batches
 
 
-def _parse_batch(path: Path, name: str, raw: bytes) -> tuple[np.ndarray, np.ndarray]:
+def _batch_size(batches: dict[str, tuple[np.ndarray, np.ndarray]]) -> int | None:
+    """The number of images every batch must hold, set by the first batch read (None before it).
+
+    The official archive has IMAGES_PER_BATCH in each; smaller synthetic archives (the smoke profile's)
+    keep the official layout with fewer images per batch, the same number in every batch."""
+    return next(iter(batches.values()))[1].shape[0] if batches else None
+
+
+def _parse_batch(path: Path, name: str, raw: bytes, n_images: int | None) -> tuple[np.ndarray, np.ndarray]:
     where = f"{path}: {ARCHIVE_DIR}/{name}"
     try:
         entry = pickle.loads(raw, encoding="bytes")
@@ -149,15 +157,17 @@ def _parse_batch(path: Path, name: str, raw: bytes) -> tuple[np.ndarray, np.ndar
         raise ArchiveError(f"{where} must be a dict with keys b'data' and b'labels'")
     data = np.asarray(entry[b"data"])
     labels = np.asarray(entry[b"labels"])
-    if data.dtype != np.uint8 or data.shape != (IMAGES_PER_BATCH, PIXELS):
+    if n_images is None:
+        n_images = data.shape[0] if data.ndim == 2 and data.shape[0] > 0 else IMAGES_PER_BATCH
+    if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != PIXELS or data.shape[0] != n_images:
         raise ArchiveError(
             f"{where}: data is {data.dtype} of shape {data.shape}, "
-            f"expected uint8 of shape ({IMAGES_PER_BATCH}, {PIXELS})"
+            f"expected uint8 of shape ({n_images}, {PIXELS})"
         )
-    if labels.shape != (IMAGES_PER_BATCH,) or not np.issubdtype(labels.dtype, np.integer):
+    if labels.shape != (n_images,) or not np.issubdtype(labels.dtype, np.integer):
         raise ArchiveError(
             f"{where}: labels have shape {labels.shape} and dtype {labels.dtype}, "
-            f"expected {IMAGES_PER_BATCH} integers"
+            f"expected {n_images} integers"
         )
     if labels.min() < 0 or labels.max() >= N_CLASSES:
         raise ArchiveError(f"{where}: labels must lie in 0..{N_CLASSES - 1}, found {labels.min()}..{labels.max()}")

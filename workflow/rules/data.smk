@@ -22,6 +22,8 @@ rule synthetic_archive:
         "logs/synthetic_archive.log",
     conda:
         "../../envs/mlp.yaml"
+    params:
+        images_per_batch=config["data"]["synthetic_images_per_batch"],
     script:
         "../../scripts/synthetic_archive.py"
 
