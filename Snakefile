@@ -1,8 +1,9 @@
 # MLPs on CIFAR-10: `snakemake --cores 4` builds results/report/report.{html,pdf}.
 # This file only sets things up; each stage lives in workflow/rules/.
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
-from mlp_cifar.config_types import retype_from_file
+from mlp_cifar.config_types import check_size, retype_from_file
 
 min_version("9.0")
 
@@ -10,6 +11,11 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
+# Nested YAML aliases expand exponentially: refuse them before anything walks the config.
+try:
+    check_size(config)
+except ValueError as err:
+    raise WorkflowError(str(err))
 # Nested --config values arrive as strings ('defaults={epochs: 1}'): give them the schema's types.
 retype_from_file(config, "workflow/schemas/config.schema.yaml")
 validate(config, "workflow/schemas/config.schema.yaml")
@@ -33,6 +39,9 @@ include: "workflow/rules/derivations.smk"
 include: "workflow/rules/report.smk"
 
 
+# Every output README.md lists, each by name: Snakemake rebuilds a deleted file only when a target
+# names it (or something downstream must rerun anyway), so that `snakemake` after `rm` of a figure,
+# a run document, a table or the report rebuilds exactly that file and what depends on it.
 rule all:
     default_target: True
     input:
@@ -40,3 +49,8 @@ rule all:
         "results/report/report.pdf",
         "results/metrics.json",
         rules.tables.output,
+        rules.parity.output,
+        rules.derivations.output,
+        rules.relu_variance.output,
+        run_json(*RUNS),
+        [figure.file(run) for figure, run in report_figures()],

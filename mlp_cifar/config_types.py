@@ -90,3 +90,38 @@ def retype(config: dict, schema: dict) -> dict:
 
 def retype_from_file(config: dict, schema_path: str | Path) -> dict:
     return retype(config, yaml.safe_load(Path(schema_path).read_text()))
+
+
+# More values than any real config holds (config.yaml holds a few hundred): beyond it, nested YAML
+# aliases (``&a [...]``, ``[*a, *a, ...]``) are at work, which expand exponentially when walked.
+MAX_VALUES = 100_000
+
+
+def _sizes(value: Any, limit: int, sizes: dict[int, int]) -> int:
+    """Values in ``value`` with every alias expanded, at most ``limit + 1``; containers counted once
+    each by identity (an alias is the same object), so this takes time linear in the YAML text."""
+    if not isinstance(value, (dict, list)):
+        return 1
+    key = id(value)
+    if key not in sizes:
+        sizes[key] = limit + 1  # a container inside itself (``&a [*a]``) is endless
+        children = value.values() if isinstance(value, dict) else value
+        total = 1
+        for child in children:
+            total = min(limit + 1, total + _sizes(child, limit, sizes))
+        sizes[key] = total
+    return sizes[key]
+
+
+def check_size(config: dict, limit: int = MAX_VALUES) -> None:
+    """Raise ValueError naming the setting when ``config`` holds more than ``limit`` values once its
+    YAML aliases are expanded (a "billion laughs" config would take minutes and gigabytes to walk)."""
+    sizes: dict[int, int] = {}
+    if _sizes(config, limit, sizes) <= limit:
+        return
+    path, node = [], config
+    while isinstance(node, dict):
+        key, node = max(node.items(), key=lambda kv: _sizes(kv[1], limit, sizes))
+        path.append(str(key))
+    raise ValueError(f"config: {'.'.join(path)} holds more than {limit:,} values once its YAML aliases (*name) "
+                     "are expanded; write its values out instead of nesting anchors and aliases")

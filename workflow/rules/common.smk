@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 
 # The package beside this Snakefile (Snakemake puts its directory first on sys.path).
 from mlp_cifar.codedeps import module_files
@@ -11,11 +12,13 @@ from mlp_cifar.figures import (
     FIGURES,
     SECTIONS,
     TABLES,
+    TemplateSyntaxProblem,
     UnknownFigureError,
     check_templates,
 )
 from mlp_cifar.data.fingerprint import remembered_md5
 from mlp_cifar.data.prepared import FILES as SPLIT_FILES
+from mlp_cifar.job import run_document_problem
 from mlp_cifar.runs import (
     SWEEP_PREFIX,
     cluster_resources,
@@ -115,6 +118,30 @@ BACKEND_PAIR = (
 )
 
 
+def retrain_damaged_run_documents():
+    """A run document that is cut short, edited or not a run document at all (mlp_cifar.job) is named,
+    and its time set back to 1970, so that Snakemake finds it older than its inputs and trains its run
+    again (and redoes what depends on it). Snakemake itself looks only at the file's time: every later
+    build would fail reading it. Returns the damaged documents."""
+    damaged = {}
+    for path in run_json(*RUNS):
+        if os.path.exists(path):
+            problem = run_document_problem(path)
+            if problem:
+                damaged[path] = problem
+    if damaged and workflow.is_main_process:
+        for path, problem in damaged.items():
+            logger.warning(f"{path} is damaged ({problem}): its run is trained again")
+            try:
+                os.utime(path, (0, 0))
+            except OSError as err:
+                raise WorkflowError(
+                    f"{path} is damaged ({problem}) and cannot be marked out of date "
+                    f"({err.strerror}); delete it and run the workflow again"
+                )
+    return damaged
+
+
 def archive_path():
     """The archive the workflow reads: synthetic, local (config key cifar10_archive), or downloaded.
 
@@ -201,6 +228,7 @@ def report_sections():
 
 
 REPORT_SECTIONS = report_sections()
+retrain_damaged_run_documents()
 # Runs shown in full, with their own figures: the main run, the NumPy/PyTorch pair, and the runs of
 # the configured sections.
 FIGURE_RUNS = list(
@@ -246,10 +274,11 @@ for _figure in FIGURES.values():
             f"{_figure.params!r} that workflow/rules/common.smk does not define"
         )
 
-# Every figure a template looks up must be declared: fail now, before any job runs.
+# Every template must parse, and every figure a template looks up must be declared: fail now, before
+# any job runs.
 try:
     check_templates("report/templates")
-except UnknownFigureError as err:
+except (UnknownFigureError, TemplateSyntaxProblem) as err:
     raise WorkflowError(str(err))
 
 
