@@ -3,22 +3,27 @@
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
-from mlp_cifar.config_types import check_size, retype_from_file
+from mlp_cifar.config_types import prepare_config, yaml_problem
 
 min_version("9.0")
+
+# A YAML mistake in config.yaml, with its line (Snakemake says only "not valid JSON or YAML").
+if yaml_problem("config.yaml"):
+    raise WorkflowError(yaml_problem("config.yaml"))
 
 
 configfile: "config.yaml"
 
 
-# Nested YAML aliases expand exponentially: refuse them before anything walks the config.
+SCHEMA = "workflow/schemas/config.schema.yaml"
+# Nested --config values arrive as strings ('defaults={epochs: 1}'): give them the schema's types.
+# Nested YAML aliases (which expand exponentially) and settings the schema rejects stop the workflow
+# here, in a line naming the setting (mlp_cifar.config_types).
 try:
-    check_size(config)
+    prepare_config(config, SCHEMA)
 except ValueError as err:
     raise WorkflowError(str(err))
-# Nested --config values arrive as strings ('defaults={epochs: 1}'): give them the schema's types.
-retype_from_file(config, "workflow/schemas/config.schema.yaml")
-validate(config, "workflow/schemas/config.schema.yaml")
+validate(config, SCHEMA)
 
 
 # Snakemake's own report (`snakemake --report report.zip`): this text, and every output marked
@@ -54,3 +59,7 @@ rule all:
         rules.relu_variance.output,
         run_json(*RUNS),
         [figure.file(run) for figure, run in report_figures()],
+
+
+# An existing output folder that is read-only, named before any job runs.
+check_output_folders()

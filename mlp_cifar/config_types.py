@@ -125,3 +125,57 @@ def check_size(config: dict, limit: int = MAX_VALUES) -> None:
         path.append(str(key))
     raise ValueError(f"config: {'.'.join(path)} holds more than {limit:,} values once its YAML aliases (*name) "
                      "are expanded; write its values out instead of nesting anchors and aliases")
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def schema_problem(config: dict, schema: dict) -> str | None:
+    """The config's most relevant violation of ``schema`` in one line, naming the setting
+    (``On instance['defaults']['epochs']: 'many' is not of type 'integer'``), or None. Snakemake's own
+    message prints the whole schema and the whole offending value, hundreds of lines."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(config))
+    if error is None:
+        return None
+    where = "".join(f"[{part!r}]" for part in error.absolute_path)
+    message, value = error.message, repr(error.instance)
+    if len(value) > 60:  # a long value stands for itself by its start and its length
+        size = f"{len(error.instance)} characters" if isinstance(error.instance, str) else "..."
+        message = message.replace(value, f"{value[:40]}... ({size})")
+    return f"config: On instance{where}: {_short(message)}"
+
+
+def yaml_problem(path: str | Path) -> str | None:
+    """Where and why the YAML file at ``path`` does not parse (``config.yaml, line 3, column 10:
+    ...``), or None. Snakemake says only that the file "is not valid JSON or YAML"."""
+    try:
+        yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = err.problem or err.context or "not valid"
+        if err.context and err.problem and err.context_mark:
+            what += f", {err.context} from line {err.context_mark.line + 1}"
+        return f"{path}{where}: not valid YAML: {what}"
+    except yaml.YAMLError as err:
+        return f"{path}: not valid YAML ({err})"
+    except (OSError, UnicodeDecodeError):
+        return None  # Snakemake says it itself
+    return None
+
+
+def prepare_config(config: dict, schema_path: str | Path) -> dict:
+    """What the Snakefile does with its config before Snakemake validates it: refuse nested YAML
+    aliases (`check_size`), retype command-line values (`retype`), and raise ValueError with the
+    first setting the schema rejects, in one line (`schema_problem`). Returns ``config``."""
+    check_size(config)
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    retype(config, schema)
+    problem = schema_problem(config, schema)
+    if problem:
+        raise ValueError(problem)
+    return config

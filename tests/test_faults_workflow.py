@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import queue
 import shutil
 import signal
@@ -199,3 +200,79 @@ def test_ctrl_c_to_the_watcher_leaves_no_lock(built: Path, tmp_path: Path):
     assert rerun.returncode == 0, output(rerun)
     assert "edited" in (work / "results/report/report.html").read_text()
     assert (work / "results/report/report.pdf").is_file()
+
+
+# Case 10: a read-only output folder is named before any job runs, without a traceback.
+def _without_root_powers() -> tuple[str, ...]:
+    """A command prefix under which root's files are checked like anyone's (root may write anywhere)."""
+    if os.geteuid() != 0:
+        return ()
+    setpriv = shutil.which("setpriv")
+    if not setpriv:
+        pytest.skip("as root, a read-only folder needs setpriv to be read-only")
+    return (setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner")
+
+
+def test_a_read_only_output_folder_is_named(built: Path, tmp_path: Path):
+    prefix = _without_root_powers()
+    work = clone(built, tmp_path / "work")
+    template = work / TEMPLATE
+    replace_text(template, template.read_text() + "\n<p>edited</p>\n")
+    report = work / "results/report"
+    report.chmod(0o555)
+    try:
+        proc = subprocess.run([*prefix, sys.executable, "-m", "snakemake", *ARGS], cwd=work, capture_output=True,
+                              text=True, timeout=300)
+    finally:
+        report.chmod(0o755)
+    out = output(proc)
+    assert proc.returncode != 0
+    assert "cannot write in results/report (not writable by this user)" in out, out
+    assert "Traceback" not in out and "PermissionError" not in out, out
+
+
+# Cases 4, 5 and 10: config mistakes stop the workflow at once, in a few lines naming the setting.
+def bomb(levels: int) -> str:
+    """sweep.lrs as nested YAML aliases: 9 ** (levels + 1) learning rates once expanded."""
+    def level(k: int) -> str:
+        if k == 0:
+            return "&l0 [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]"
+        return f"&l{k} [{level(k - 1)}, " + ", ".join([f"*l{k - 1}"] * 8) + "]"
+    return level(levels)
+
+
+def _limited_memory():
+    import resource
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    limit = 3 * 1024**3
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+@pytest.mark.parametrize("edit, message", [
+    # case 4: a YAML alias bomb, 9 levels (387 million learning rates)
+    (lambda text: re.sub(r"(?m)^  lrs: .*$", "  lrs: " + bomb(8), text),
+     "config: sweep.lrs holds more than 100,000 values once its YAML aliases (*name) are expanded"),
+    # case 5: a run name too long for a file name, and one Snakemake takes for a cycle
+    (lambda text: text.replace("\nruns:\n", "\nruns:\n  " + "r" * 300 + ": {epochs: 1}\n", 1),
+     "config: On instance['runs']: 'rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr... (300 characters) is too long"),
+    (lambda text: text.replace("\nruns:\n", "\nruns:\n  " + "r" * 30 + ": {epochs: 1}\n", 1),
+     "config: run name 'rrrrrrrrrrrrrrrrrrrrrrrrrrrrrr' ends in 'r' repeated 30 times"),
+    # case 10: a YAML syntax error, with its line
+    (lambda text: text.replace("  n_val: 5000", "  n_val: [5000", 1),
+     "config.yaml, line 10, column 3: not valid YAML: expected ',' or ']'"),
+], ids=["alias-bomb", "long-run-name", "periodic-run-name", "yaml-syntax"])
+def test_config_mistakes_stop_the_workflow_in_a_few_lines(tmp_path: Path, edit, message):
+    work = copy_workflow(tmp_path / "work")
+    config = work / "config.yaml"
+    config.write_text(edit(config.read_text()))
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n"], cwd=work, capture_output=True, text=True,
+                          timeout=60, preexec_fn=_limited_memory)
+    took = time.monotonic() - start
+    out = output(proc)
+    assert proc.returncode != 0
+    assert message in out, out[:3000]
+    assert len(out.splitlines()) <= 6 and len(out) < 2000, out[:3000]
+    assert "Traceback" not in out
+    assert took < 30, f"took {took:.0f} s"

@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.io import PeriodicityDetector
 from snakemake.logging import logger
 
 # The package beside this Snakefile (Snakemake puts its directory first on sys.path).
@@ -91,6 +92,20 @@ def expand_runs():
                     f"config: run {name!r} of `{block}` clashes with another run; rename that one"
                 )
             runs[name] = settings
+    periodic = PeriodicityDetector()
+    for name in runs:
+        repeated = periodic.is_periodic(name)
+        if repeated:
+            repeated = next(
+                repeated[:n]
+                for n in range(1, len(repeated) + 1)
+                if repeated[:n] * (len(repeated) // n) == repeated
+            )
+            raise ValueError(
+                f"config: run name {name[:40]!r}{'...' if len(name) > 40 else ''} ends in "
+                f"{repeated!r} repeated {len(name) // len(repeated)} times, which Snakemake takes for "
+                "an endless cycle of wildcards and skips; choose another name"
+            )
     main_run = config["report"]["main_run"]
     if main_run not in runs:
         raise ValueError(
@@ -377,3 +392,22 @@ def rule_benchmarks():
             f"results/benchmarks/train_{SWEEP_PREFIX}{{rate}}.tsv", rate=SWEEP_JOBS
         ),
     ]
+
+
+def check_output_folders():
+    """Every existing folder a rule writes in (outputs, logs, benchmarks) must be writable: fail now,
+    naming it, instead of a PermissionError traceback from Snakemake when a job is about to run. Read
+    off the rules; call it after every rule file is included."""
+    folders = set()
+    for rule in workflow.rules:
+        for pattern in [*rule.output, *rule.log, *([rule.benchmark] if rule.benchmark else [])]:
+            folder = os.path.dirname(str(pattern).split("{", 1)[0] if "{" in str(pattern) else str(pattern))
+            while folder and not os.path.isdir(folder):
+                folder = os.path.dirname(folder)
+            folders.add(folder or ".")
+    unwritable = sorted(f for f in folders if not os.access(f, os.W_OK | os.X_OK))
+    if unwritable:
+        raise WorkflowError(
+            f"cannot write in {', '.join(unwritable)} (not writable by this user); the workflow writes "
+            "its outputs there: make it writable (chmod u+w) or run in a copy"
+        )
