@@ -38,8 +38,9 @@ def load_metrics(path: str | Path, which: str = "") -> dict:
     try:
         metrics = json.loads(file.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        where = f" at line {err.lineno} column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
-        raise MetricsError(f"{name}: not valid JSON ({getattr(err, 'msg', err.reason)}{where})") from None
+        what = (f"{err.msg} at line {err.lineno} column {err.colno}" if isinstance(err, json.JSONDecodeError)
+                else err.reason)
+        raise MetricsError(f"{name}: not valid JSON ({what})") from None
     if not isinstance(metrics, dict) or not isinstance(metrics.get("runs"), dict) or not metrics["runs"]:
         got = f"a JSON {type(metrics).__name__}" if not isinstance(metrics, dict) else "no runs in it"
         raise MetricsError(f"{name}: not the metrics.json of a build ({got}); expected an object whose "

@@ -119,8 +119,9 @@ def check_size(config: dict, limit: int = MAX_VALUES) -> None:
     sizes: dict[int, int] = {}
     if _sizes(config, limit, sizes) <= limit:
         return
-    path, node = [], config
-    while isinstance(node, dict):
+    path, node, seen = [], config, set()
+    while isinstance(node, dict) and node and id(node) not in seen:  # a dict inside itself: stop there
+        seen.add(id(node))
         key, node = max(node.items(), key=lambda kv: _sizes(kv[1], limit, sizes))
         path.append(str(key))
     raise ValueError(f"config: {'.'.join(path)} holds more than {limit:,} values once its YAML aliases (*name) "

@@ -29,6 +29,7 @@ repeats: {backends: [numpy, torch], seeds: [42]}
 runs:
   strong: {hidden: [32], epochs: 1, zca: null, pca: null, augment: null, flip_tta: false}
 parity: {n_train: 256}
+report: {title: "A lean <build> & its title"}
 """
 ARGS = ("--profile", "profiles/smoke", "--configfile", "profiles/smoke/experiment.yaml", "lean.yaml")
 TEMPLATE = "report/templates/sections/sweep.html.j2"
@@ -92,6 +93,13 @@ def test_a_deleted_output_is_rebuilt_with_what_depends_on_it(built: Path, tmp_pa
     snakemake(work, *ARGS)
     assert (work / "results/tables/runs.csv").is_file()
     assert planned_jobs(snakemake(work, *ARGS, "-n")) == {}
+
+
+# Case 10: report.title is the report's title (it was required, and ignored).
+def test_the_configured_title_is_the_reports_title(built: Path):
+    html = (built / "results/report/report.html").read_text()
+    assert "<title>A lean &lt;build&gt; &amp; its title</title>" in html
+    assert "<h1>A lean &lt;build&gt; &amp; its title</h1>" in html
 
 
 # Case 3: a damaged run document is named, and the same command trains that run again.
