@@ -14,7 +14,6 @@ import pytest
 import yaml
 
 from mlp_cifar import compare, site, train
-from mlp_cifar.config_types import check_size, yaml_problem
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -89,6 +88,8 @@ def test_compare_names_the_argument_that_is_not_metrics(tmp_path, capsys, monkey
 
 # Case 10: a YAML syntax error is named with its line; case 4: aliases are counted, not expanded.
 def test_a_yaml_mistake_is_named_with_its_line(tmp_path):
+    from mlp_cifar.config_types import yaml_problem
+
     path = tmp_path / "config.yaml"
     path.write_text("data:\n  n_val: [5000\n  split_seed: 42\n")
     assert yaml_problem(path).startswith(f"{path}, line 3, column 13: not valid YAML: expected ',' or ']'")
@@ -97,6 +98,8 @@ def test_a_yaml_mistake_is_named_with_its_line(tmp_path):
 
 
 def test_an_alias_bomb_is_refused_in_time_linear_in_its_text():
+    from mlp_cifar.config_types import check_size
+
     levels = 30  # 9 ** 31 values once expanded
     text = "&l0 [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]"
     for k in range(1, levels + 1):
