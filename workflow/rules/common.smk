@@ -139,12 +139,14 @@ def retrain_damaged_run_documents():
     again (and redoes what depends on it). Snakemake itself looks only at the file's time: every later
     build would fail reading it. Returns the damaged documents."""
     damaged = {}
+    if not workflow.is_main_process:  # a cluster job's own Snakemake: the main one has seen to it
+        return damaged
     for path in run_json(*RUNS):
         if os.path.exists(path):
             problem = run_document_problem(path)
             if problem:
                 damaged[path] = problem
-    if damaged and workflow.is_main_process:
+    if damaged:
         for path, problem in damaged.items():
             logger.warning(f"{path} is damaged ({problem}): its run is trained again")
             try:
