@@ -134,7 +134,8 @@ def _short(text: str, limit: int = 200) -> str:
 
 def schema_problem(config: dict, schema: dict) -> str | None:
     """The config's most relevant violation of ``schema`` in one line, naming the setting
-    (``On instance['defaults']['epochs']: 'many' is not of type 'integer'``), or None. Snakemake's own
+    (``Error validating config file. On instance['defaults']['epochs']: 'many' is not of type
+    'integer'``), or None. Snakemake's own
     message prints the whole schema and the whole offending value, hundreds of lines."""
     import jsonschema
 
@@ -147,7 +148,7 @@ def schema_problem(config: dict, schema: dict) -> str | None:
     if len(value) > 60:  # a long value stands for itself by its start and its length
         size = f"{len(error.instance)} characters" if isinstance(error.instance, str) else "..."
         message = message.replace(value, f"{value[:40]}... ({size})")
-    return f"config: On instance{where}: {_short(message)}"
+    return f"Error validating config file. On instance{where}: {_short(message)}"
 
 
 def yaml_problem(path: str | Path) -> str | None:

@@ -263,7 +263,7 @@ def _limited_memory():
      "config: sweep.lrs holds more than 100,000 values once its YAML aliases (*name) are expanded"),
     # case 5: a run name too long for a file name, and one Snakemake takes for a cycle
     (lambda text: text.replace("\nruns:\n", "\nruns:\n  " + "r" * 300 + ": {epochs: 1}\n", 1),
-     "config: On instance['runs']: 'rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr... (300 characters) is too long"),
+     "Error validating config file. On instance['runs']: 'rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr... (300 characters) is too long"),
     (lambda text: text.replace("\nruns:\n", "\nruns:\n  " + "r" * 30 + ": {epochs: 1}\n", 1),
      "config: run name 'rrrrrrrrrrrrrrrrrrrrrrrrrrrrrr' ends in 'r' repeated 30 times"),
     # case 10: a YAML syntax error, with its line
