@@ -71,33 +71,40 @@ def read_json(path: str | os.PathLike) -> dict:
     return doc
 
 
-def run_document_problem(path: str | os.PathLike) -> str | None:
-    """Why the run document at ``path`` cannot be used (damaged JSON, not an object, keys missing), or
-    None when it can."""
+def _run_document(path: str | os.PathLike) -> tuple[object, str | None]:
+    """(document, None), or (None, why it is no usable run document)."""
     try:
         doc, problem = _load_json(path)
     except OSError as err:
-        return err.strerror or str(err)
+        return None, err.strerror or str(err)
     if problem:
-        return problem
+        return None, problem
     if not isinstance(doc, dict):
-        return f"a JSON {type(doc).__name__}, not an object"
+        return None, f"a JSON {type(doc).__name__}, not an object"
     missing = [key for key in RUN_DOCUMENT_KEYS if key not in doc]
     if missing:
         named = ", ".join(repr(k) for k in missing[:3])
-        return f"not a run document: no {named}" + (f" and {len(missing) - 3} more keys" if len(missing) > 3 else "")
-    return None
+        more = f" and {len(missing) - 3} more keys" if len(missing) > 3 else ""
+        return None, f"not a run document: no {named}{more}"
+    return doc, None
+
+
+def run_document_problem(path: str | os.PathLike) -> str | None:
+    """Why the run document at ``path`` cannot be used (damaged JSON, not an object, keys missing), or
+    None when it can."""
+    return _run_document(path)[1]
 
 
 def read_run_documents(paths: Iterable[str | os.PathLike]) -> dict[str, dict]:
     """Run documents by run name, in the order given; `DocumentError` naming a damaged one."""
-    paths = list(paths)
+    docs = {}
     for path in paths:
-        problem = run_document_problem(path)
+        doc, problem = _run_document(path)
         if problem:
-            raise DocumentError(f"{path} is damaged ({problem}); delete it and run the workflow again to "
-                                "train its run anew")
-    return read_documents(paths)
+            raise DocumentError(f"{path} is damaged ({problem}); run the workflow again: it trains that run "
+                                "anew (workflow/rules/common.smk)")
+        docs[run_name(path)] = doc
+    return docs
 
 
 def run_name(path: str | os.PathLike) -> str:
