@@ -139,7 +139,8 @@ def retrain_damaged_run_documents():
     again (and redoes what depends on it). Snakemake itself looks only at the file's time: every later
     build would fail reading it. Returns the damaged documents."""
     damaged = {}
-    if not workflow.is_main_process:  # a cluster job's own Snakemake: the main one has seen to it
+    # A cluster job's own Snakemake: the main one has seen to it.
+    if not workflow.is_main_process:
         return damaged
     for path in run_json(*RUNS):
         if os.path.exists(path):
@@ -397,13 +398,17 @@ def rule_benchmarks():
 
 
 def check_output_folders():
-    """Every existing folder a rule writes in (outputs, logs, benchmarks) must be writable: fail now,
+    """Every existing folder the rules write in (outputs, logs, benchmarks) must be writable; fail now,
     naming it, instead of a PermissionError traceback from Snakemake when a job is about to run. Read
     off the rules; call it after every rule file is included."""
     folders = set()
-    for rule in workflow.rules:
-        for pattern in [*rule.output, *rule.log, *([rule.benchmark] if rule.benchmark else [])]:
-            folder = os.path.dirname(str(pattern).split("{", 1)[0] if "{" in str(pattern) else str(pattern))
+    for each in workflow.rules:
+        for pattern in [
+            *each.output,
+            *each.log,
+            *([each.benchmark] if each.benchmark else []),
+        ]:
+            folder = os.path.dirname(str(pattern).split("{", 1)[0])
             while folder and not os.path.isdir(folder):
                 folder = os.path.dirname(folder)
             folders.add(folder or ".")
