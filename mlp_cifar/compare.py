@@ -22,13 +22,30 @@ from mlp_cifar.formatting import num
 MARK = "⚠"
 
 
-def load_metrics(path: str | Path) -> dict:
-    """A results folder (its metrics.json) or a metrics.json file."""
+class MetricsError(ValueError):
+    """An argument is not a build's metrics.json."""
+
+
+def load_metrics(path: str | Path, which: str = "") -> dict:
+    """A results folder (its metrics.json) or a metrics.json file; ``which`` (OLD, NEW) names the
+    argument in errors: `MetricsError` when it is not JSON or not a build's metrics (no runs)."""
     path = Path(path)
     file = path / "metrics.json" if path.is_dir() else path
+    name = f"{which} {file}" if which else str(file)
     if not file.is_file():
-        raise FileNotFoundError(f"{path}: no metrics.json (give a results folder or a metrics.json)")
-    return json.loads(file.read_text())
+        raise FileNotFoundError(f"{which + ' ' if which else ''}{path}: no metrics.json (give a results folder "
+                                "or a metrics.json)")
+    try:
+        metrics = json.loads(file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        what = (f"{err.msg} at line {err.lineno} column {err.colno}" if isinstance(err, json.JSONDecodeError)
+                else err.reason)
+        raise MetricsError(f"{name}: not valid JSON ({what})") from None
+    if not isinstance(metrics, dict) or not isinstance(metrics.get("runs"), dict) or not metrics["runs"]:
+        got = f"a JSON {type(metrics).__name__}" if not isinstance(metrics, dict) else "no runs in it"
+        raise MetricsError(f"{name}: not the metrics.json of a build ({got}); expected an object whose "
+                           "\"runs\" holds each run's numbers")
+    return metrics
 
 
 @dataclass
@@ -164,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("new", help="results folder or metrics.json of the new build")
     args = parser.parse_args(argv)
     try:
-        old, new = load_metrics(args.old), load_metrics(args.new)
-    except (OSError, json.JSONDecodeError) as err:
+        old, new = load_metrics(args.old, "OLD"), load_metrics(args.new, "NEW")
+    except (OSError, MetricsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(markdown(old, new, args.old, args.new), end="")

@@ -120,6 +120,10 @@ class UnknownFigureError(ValueError):
     """A template names a figure that is not declared in FIGURES."""
 
 
+class TemplateSyntaxProblem(ValueError):
+    """A template is not valid Jinja (its file and line in the message)."""
+
+
 def template_figure_keys(templates_dir: str | os.PathLike) -> dict[str, set[str]]:
     """Every figure key each template looks up with ``figure("key", ...)`` or ``has_figure("key", ...)``,
     by template file.
@@ -132,7 +136,10 @@ def template_figure_keys(templates_dir: str | os.PathLike) -> dict[str, set[str]
     env = jinja2.Environment()
     found: dict[str, set[str]] = {}
     for path in sorted(Path(templates_dir).rglob("*.j2")):
-        tree = env.parse(path.read_text(encoding="utf-8"))
+        try:
+            tree = env.parse(path.read_text(encoding="utf-8"), name=path.name, filename=str(path))
+        except jinja2.TemplateSyntaxError as err:
+            raise TemplateSyntaxProblem(f"{path}, line {err.lineno}: {err.message}") from None
         keys = set()
         for call in tree.find_all(nodes.Call):
             if isinstance(call.node, nodes.Name) and call.node.name in ("figure", "has_figure"):

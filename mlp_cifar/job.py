@@ -21,9 +21,9 @@ from mlp_cifar.signals import stop_on_signals
 def logged(log_path: str | os.PathLike) -> Iterator[None]:
     """Send stdout and stderr (progress bars included) to the rule's log file.
 
-    An exception is written to the log and re-raised, and its message is also
-    printed on the real stderr so the user sees why the job failed without
-    opening the log. A SIGINT or SIGTERM stops the job the same way (mlp_cifar.signals).
+    An exception's traceback is written to the log only; its message is printed on the real stderr,
+    so the user sees why the job failed without opening the log, and the job exits with status 1
+    (130 when a SIGINT or SIGTERM stopped it: mlp_cifar.signals) without a second, console traceback.
     """
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     real_stderr = sys.stderr
@@ -31,15 +31,80 @@ def logged(log_path: str | os.PathLike) -> Iterator[None]:
           contextlib.redirect_stderr(log)):
         try:
             yield
+        except SystemExit as err:
+            if err.code in (None, 0):
+                raise
+            traceback.print_exc(file=log)
+            print(f"error: exited with status {err.code}\n(full traceback in {log_path})", file=real_stderr)
+            raise
         except BaseException as err:
             traceback.print_exc(file=log)
             print(f"error: {err}\n(full traceback in {log_path})", file=real_stderr)
-            raise
+            raise SystemExit(130 if isinstance(err, KeyboardInterrupt) else 1) from None
+
+
+class DocumentError(ValueError):
+    """A document the workflow wrote is damaged (cut short, edited, not what it should be)."""
+
+
+# What every consumer of a run document reads (mlp_cifar.training writes these and more).
+RUN_DOCUMENT_KEYS = ("config", "seed", "data", "batch_losses", "batches_per_epoch", "epochs", "best_epoch",
+                     "best_val_accuracy", "test_accuracy", "diverged", "train_seconds", "total_seconds", "threads")
+
+
+def _load_json(path: str | os.PathLike) -> tuple[object, str | None]:
+    """(document, None), or (None, what is wrong with its text)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f), None
+    except json.JSONDecodeError as err:
+        return None, f"not valid JSON: {err.msg} at line {err.lineno} column {err.colno}"
+    except UnicodeDecodeError as err:
+        return None, f"not UTF-8 text: {err.reason}"
 
 
 def read_json(path: str | os.PathLike) -> dict:
-    with open(path) as f:
-        return json.load(f)
+    """A JSON document; `DocumentError` naming ``path`` when it is not valid JSON."""
+    doc, problem = _load_json(path)
+    if problem:
+        raise DocumentError(f"{path} is damaged ({problem}); delete it and run the workflow again to make it anew")
+    return doc
+
+
+def _run_document(path: str | os.PathLike) -> tuple[object, str | None]:
+    """(document, None), or (None, why it is no usable run document)."""
+    try:
+        doc, problem = _load_json(path)
+    except OSError as err:
+        return None, err.strerror or str(err)
+    if problem:
+        return None, problem
+    if not isinstance(doc, dict):
+        return None, f"a JSON {type(doc).__name__}, not an object"
+    missing = [key for key in RUN_DOCUMENT_KEYS if key not in doc]
+    if missing:
+        named = ", ".join(repr(k) for k in missing[:3])
+        more = f" and {len(missing) - 3} more keys" if len(missing) > 3 else ""
+        return None, f"not a run document: no {named}{more}"
+    return doc, None
+
+
+def run_document_problem(path: str | os.PathLike) -> str | None:
+    """Why the run document at ``path`` cannot be used (damaged JSON, not an object, keys missing), or
+    None when it can."""
+    return _run_document(path)[1]
+
+
+def read_run_documents(paths: Iterable[str | os.PathLike]) -> dict[str, dict]:
+    """Run documents by run name, in the order given; `DocumentError` naming a damaged one."""
+    docs = {}
+    for path in paths:
+        doc, problem = _run_document(path)
+        if problem:
+            raise DocumentError(f"{path} is damaged ({problem}); run the workflow again: it trains that run "
+                                "anew (workflow/rules/common.smk)")
+        docs[run_name(path)] = doc
+    return docs
 
 
 def run_name(path: str | os.PathLike) -> str:

@@ -5,20 +5,25 @@
 copies ``RESULTS/report/report.{html,pdf}``, ``RESULTS/metrics.json`` and ``RESULTS/tables/*.csv``
 (and Snakemake's own report, when given) into ``SITE`` and writes ``SITE/index.html`` linking them.
 A file the build did not make is an error, naming it: a page with a dead link is not published.
+``SITE`` holds exactly these files afterwards: it is filled beside itself, then put in place of the
+previous site, so no file of an older build is published. A ``SITE`` that is a file, or a folder with
+files this command did not write (the report folder, say), is refused, naming it.
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
-from mlp_cifar.atomic import atomic_path
 
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="mlp_cifar.site">
 <title>Multi-layer perceptrons on CIFAR-10</title>
 <style>
 body {{ font: 17px/1.5 system-ui, sans-serif; max-width: 42em; margin: 2em auto; padding: 0 1em; color: #222; }}
@@ -45,8 +50,27 @@ CSV_NOTES = {"runs": "one row per training run", "epochs": "one row per run and 
              "sweep": "the learning-rate sweep", "schedules": "the compared schedules"}
 
 
+GENERATOR = '<meta name="generator" content="mlp_cifar.site">'
+
+
+class SiteError(ValueError):
+    """``SITE`` cannot be (re)made: a file, or a folder of other files."""
+
+
+def check_site_folder(site: Path) -> None:
+    """Raise SiteError unless ``site`` is absent, an empty folder or a site this module made."""
+    if site.is_symlink() or (site.exists() and not site.is_dir()):
+        raise SiteError(f"{site} is a file, not a folder; give the folder to fill with the site")
+    if site.is_dir() and any(site.iterdir()):
+        index = site / "index.html"
+        if not (index.is_file() and GENERATOR in index.read_text(encoding="utf-8", errors="replace")):
+            raise SiteError(f"{site} holds files that mlp_cifar.site did not write; give a new or empty folder "
+                            "(everything in it would be replaced)")
+
+
 def build_site(results: Path, site: Path, snakemake_report: Path | None = None, commit: str | None = None) -> Path:
-    """Fill ``site`` (see the module docstring); returns its index.html."""
+    """Make ``site`` (see the module docstring); returns its index.html."""
+    check_site_folder(site)
     wanted = [results / "report" / "report.html", results / "report" / "report.pdf", results / "metrics.json"]
     csvs = sorted((results / "tables").glob("*.csv"), key=lambda p: list(CSV_NOTES).index(p.stem)
                   if p.stem in CSV_NOTES else len(CSV_NOTES))
@@ -57,7 +81,32 @@ def build_site(results: Path, site: Path, snakemake_report: Path | None = None, 
         missing.append(str(results / "tables" / "*.csv"))
     if missing:
         raise FileNotFoundError(f"not built, so not published: {', '.join(missing)}")
-    site.mkdir(parents=True, exist_ok=True)
+    site.parent.mkdir(parents=True, exist_ok=True)
+    new = Path(tempfile.mkdtemp(prefix=f".{site.name}.", suffix=".new", dir=site.parent))
+    try:
+        _fill(new, wanted, csvs, snakemake_report, commit)
+        new.chmod(0o777 & ~_umask())
+        if site.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{site.name}.", suffix=".old", dir=site.parent))
+            os.replace(site, old / site.name)
+            os.replace(new, site)
+            shutil.rmtree(old)
+        else:
+            os.replace(new, site)
+    finally:
+        if new.exists():
+            shutil.rmtree(new)
+    return site / "index.html"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fill(site: Path, wanted: list[Path], csvs: list[Path], snakemake_report: Path | None,
+          commit: str | None) -> None:
     for path in [*wanted[:3], *csvs]:
         shutil.copy2(path, site / path.name)
     link = ""
@@ -68,11 +117,8 @@ def build_site(results: Path, site: Path, snakemake_report: Path | None = None, 
                 f"caption, the rule graph, run times, code and configuration</li>\n")
     items = "".join(f'<li><a href="{html.escape(p.name)}"><code>{html.escape(p.name)}</code></a>: '
                     f"{CSV_NOTES.get(p.stem, 'a table')} (CSV)</li>\n" for p in csvs)
-    index = site / "index.html"
-    with atomic_path(index) as tmp:
-        tmp.write_text(PAGE.format(commit=f" at commit <code>{html.escape(commit)}</code>" if commit else "",
-                                   snakemake_report=link, csvs=items))
-    return index
+    (site / "index.html").write_text(PAGE.format(commit=f" at commit <code>{html.escape(commit)}</code>" if commit
+                                                 else "", snakemake_report=link, csvs=items), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,9 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         index = build_site(args.results, args.site, args.snakemake_report, args.commit)
-    except FileNotFoundError as err:
+    except (FileNotFoundError, SiteError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:
+        print(f"error: {err.strerror or err}: {err.filename}; {args.site} was not changed", file=sys.stderr)
+        return 1
     print(f"site: {index}")
     return 0
 

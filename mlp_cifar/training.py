@@ -79,6 +79,7 @@ class RunConfig:
             "batch_size": (isinstance(self.batch_size, int) and self.batch_size > 0, "an integer >= 1"),
             "epochs": (isinstance(self.epochs, int) and self.epochs > 0, "an integer >= 1"),
             "momentum": (0 <= self.momentum < 1, "a number in [0, 1)"),
+            "seed": (type(self.seed) is int and self.seed >= 0, "an integer >= 0"),
             "weight_decay": (self.weight_decay >= 0, "a number >= 0"),
             "dtype": (self.dtype in DTYPES, f"one of {', '.join(DTYPES)}"),
             "device": (self.device in DEVICES, f"one of {', '.join(DEVICES)}"),

@@ -8,4 +8,5 @@ with logged(snakemake.log[0]):
         main_run=snakemake.params.main_run,
         out_html=snakemake.output.html,
         figure_sources=snakemake.params.figure_sources,
+        pdf=snakemake.params.pdf,
     )

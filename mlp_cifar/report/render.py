@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import traceback
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Mapping
@@ -73,6 +74,18 @@ def sources_into_captions(html: str) -> str:
     return _FIGURE.sub(move, html)
 
 
+def template_error_message(err: jinja2.TemplateError, templates_dir: str | os.PathLike) -> str:
+    """``report/templates/x.html.j2, line N: <what Jinja says>``: the template file and line where
+    rendering failed (a syntax error names them itself; a runtime error through its traceback, whose
+    template frames Jinja gives the template's file name and line)."""
+    if isinstance(err, jinja2.TemplateSyntaxError) and err.lineno:
+        where = f"{Path(templates_dir) / err.name if err.name else err.filename}, line {err.lineno}"
+    else:
+        frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename.endswith(".j2")]
+        where = f"{frames[-1].filename}, line {frames[-1].lineno}" if frames else f"a template in {templates_dir}"
+    return f"{where}: {err.message or type(err).__name__}"
+
+
 def render_html(context: Mapping, templates_dir: str | os.PathLike, css_path: str | os.PathLike | None = None,
                 template: str = "report.html.j2") -> str:
     """The report as one self-contained HTML string (the stylesheet inlined)."""
@@ -81,7 +94,10 @@ def render_html(context: Mapping, templates_dir: str | os.PathLike, css_path: st
     css = css_path.read_text(encoding="utf-8")
     if "</style" in css.lower():
         raise ReportError(f"{css_path} contains '</style'")
-    html = make_environment(templates_dir).get_template(template).render(**context, css=Markup(css))
+    try:
+        html = make_environment(templates_dir).get_template(template).render(**context, css=Markup(css))
+    except jinja2.TemplateError as err:
+        raise ReportError(template_error_message(err, templates_dir)) from err
     html = drop_dangling_links(sources_into_captions(html))
     external = external_references(html)
     if external:

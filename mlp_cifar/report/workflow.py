@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Mapping
 
-from mlp_cifar.job import read_documents, read_json
+from mlp_cifar.job import read_run_documents, read_json
 from mlp_cifar.provenance import git_state, machine, package_versions, rule_seconds
 from mlp_cifar.report.context import build_context
 from mlp_cifar.report.figure_sources import origin_github_url
@@ -26,11 +26,24 @@ def figure_id(input_name: str) -> tuple[str, str | None]:
 
 def render_workflow_report(inputs: Mapping[str, str | list], config: Mapping, main_run: str,
                            out_html: str | os.PathLike,
-                           figure_sources: Mapping[str, Mapping] | None = None) -> None:
+                           figure_sources: Mapping[str, Mapping] | None = None,
+                           pdf: str | os.PathLike | None = None) -> None:
     """``inputs``: the report rule's named inputs (runs, metrics, parity, derivations, relu_variance,
     archive_info, benchmarks, and one ``figure__<key>[__<run>]`` per figure); ``figure_sources``: per
-    figure input name, the rule, drawing function and documents that made it (its caption says so)."""
-    docs = read_documents(inputs["runs"])
+    figure input name, the rule, drawing function and documents that made it (its caption says so).
+    ``pdf``: the PDF rendered from the previous HTML (rule report_pdf), removed when this rendering
+    fails: Snakemake removes the failed job's HTML, and the pair must not be an old PDF alone."""
+    try:
+        _render(inputs, config, main_run, out_html, figure_sources)
+    except BaseException:
+        if pdf is not None:
+            Path(pdf).unlink(missing_ok=True)
+        raise
+
+
+def _render(inputs: Mapping[str, str | list], config: Mapping, main_run: str, out_html: str | os.PathLike,
+            figure_sources: Mapping[str, Mapping] | None) -> None:
+    docs = read_run_documents(inputs["runs"])
     provenance = {
         "git": {**git_state(), "github": origin_github_url()},
         "versions": package_versions(),
@@ -42,6 +55,7 @@ def render_workflow_report(inputs: Mapping[str, str | list], config: Mapping, ma
     }
     figures = {figure_id(name): path for name, path in inputs.items() if name.startswith("figure__")}
     context = build_context(docs, read_json(inputs["metrics"]), figures, config, provenance, main_run=main_run,
+                            title=config["report"]["title"],
                             parity=read_json(inputs["parity"]),
                             derivations={"results": read_json(inputs["derivations"]),
                                          "relu_variance": read_json(inputs["relu_variance"])},

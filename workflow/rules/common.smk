@@ -3,6 +3,8 @@ import os
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.io import PeriodicityDetector
+from snakemake.logging import logger
 
 # The package beside this Snakefile (Snakemake puts its directory first on sys.path).
 from mlp_cifar.codedeps import module_files
@@ -11,11 +13,13 @@ from mlp_cifar.figures import (
     FIGURES,
     SECTIONS,
     TABLES,
+    TemplateSyntaxProblem,
     UnknownFigureError,
     check_templates,
 )
 from mlp_cifar.data.fingerprint import remembered_md5
 from mlp_cifar.data.prepared import FILES as SPLIT_FILES
+from mlp_cifar.job import run_document_problem
 from mlp_cifar.runs import (
     SWEEP_PREFIX,
     cluster_resources,
@@ -88,6 +92,20 @@ def expand_runs():
                     f"config: run {name!r} of `{block}` clashes with another run; rename that one"
                 )
             runs[name] = settings
+    periodic = PeriodicityDetector()
+    for name in runs:
+        repeated = periodic.is_periodic(name)
+        if repeated:
+            repeated = next(
+                repeated[:n]
+                for n in range(1, len(repeated) + 1)
+                if repeated[:n] * (len(repeated) // n) == repeated
+            )
+            raise ValueError(
+                f"config: run name {name[:40]!r}{'...' if len(name) > 40 else ''} ends in "
+                f"{repeated!r} repeated {len(name) // len(repeated)} times, which Snakemake takes for "
+                "an endless cycle of wildcards and skips; choose another name"
+            )
     main_run = config["report"]["main_run"]
     if main_run not in runs:
         raise ValueError(
@@ -113,6 +131,33 @@ BACKEND_PAIR = (
     if {"numpy", "torch"} <= set(SEED_GROUPS)
     else None
 )
+
+
+def retrain_damaged_run_documents():
+    """A run document that is cut short, edited or not a run document at all (mlp_cifar.job) is named,
+    and its time set back to 1970, so that Snakemake finds it older than its inputs and trains its run
+    again (and redoes what depends on it). Snakemake itself looks only at the file's time: every later
+    build would fail reading it. Returns the damaged documents."""
+    damaged = {}
+    # A cluster job's own Snakemake: the main one has seen to it.
+    if not workflow.is_main_process:
+        return damaged
+    for path in run_json(*RUNS):
+        if os.path.exists(path):
+            problem = run_document_problem(path)
+            if problem:
+                damaged[path] = problem
+    if damaged:
+        for path, problem in damaged.items():
+            logger.warning(f"{path} is damaged ({problem}): its run is trained again")
+            try:
+                os.utime(path, (0, 0))
+            except OSError as err:
+                raise WorkflowError(
+                    f"{path} is damaged ({problem}) and cannot be marked out of date "
+                    f"({err.strerror}); delete it and run the workflow again"
+                )
+    return damaged
 
 
 def archive_path():
@@ -201,6 +246,7 @@ def report_sections():
 
 
 REPORT_SECTIONS = report_sections()
+retrain_damaged_run_documents()
 # Runs shown in full, with their own figures: the main run, the NumPy/PyTorch pair, and the runs of
 # the configured sections.
 FIGURE_RUNS = list(
@@ -246,10 +292,11 @@ for _figure in FIGURES.values():
             f"{_figure.params!r} that workflow/rules/common.smk does not define"
         )
 
-# Every figure a template looks up must be declared: fail now, before any job runs.
+# Every template must parse, and every figure a template looks up must be declared: fail now, before
+# any job runs.
 try:
     check_templates("report/templates")
-except UnknownFigureError as err:
+except (UnknownFigureError, TemplateSyntaxProblem) as err:
     raise WorkflowError(str(err))
 
 
@@ -348,3 +395,26 @@ def rule_benchmarks():
             f"results/benchmarks/train_{SWEEP_PREFIX}{{rate}}.tsv", rate=SWEEP_JOBS
         ),
     ]
+
+
+def check_output_folders():
+    """Every existing folder the rules write in (outputs, logs, benchmarks) must be writable; fail now,
+    naming it, instead of a PermissionError traceback from Snakemake when a job is about to run. Read
+    off the rules; call it after every rule file is included."""
+    folders = set()
+    for each in workflow.rules:
+        for pattern in [
+            *each.output,
+            *each.log,
+            *([each.benchmark] if each.benchmark else []),
+        ]:
+            folder = os.path.dirname(str(pattern).split("{", 1)[0])
+            while folder and not os.path.isdir(folder):
+                folder = os.path.dirname(folder)
+            folders.add(folder or ".")
+    unwritable = sorted(f for f in folders if not os.access(f, os.W_OK | os.X_OK))
+    if unwritable:
+        raise WorkflowError(
+            f"cannot write in {', '.join(unwritable)} (not writable by this user); the workflow writes "
+            "its outputs there: make it writable (chmod u+w) or run in a copy"
+        )

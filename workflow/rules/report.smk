@@ -2,6 +2,9 @@
 # its PDF (WeasyPrint, ~30 s) in a rule of its own, so that the HTML of an edit is there first.
 
 
+REPORT_PDF = "results/report/report.pdf"
+
+
 rule report:
     input:
         unpack(report_figure_inputs),
@@ -31,6 +34,8 @@ rule report:
         runs=RUNS,
         main_run=config["report"]["main_run"],
         figure_sources=report_figure_sources(),
+        # the previous PDF, removed if this HTML fails (mlp_cifar.report.workflow)
+        pdf=REPORT_PDF,
     script:
         "../../scripts/render_report.py"
 
@@ -41,7 +46,7 @@ rule report_pdf:
         code=code("render_pdf.py"),
     output:
         pdf=report(
-            "results/report/report.pdf",
+            REPORT_PDF,
             caption="../report/report_pdf.rst",
             category="Report",
         ),
