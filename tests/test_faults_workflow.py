@@ -1,7 +1,7 @@
 """Faults a user meets after the first build (issue 29), on a real smoke build: a stopped watcher, deleted
 outputs, a damaged run document, template errors, a failing job's console output.
 
-One lean smoke build per module (one seed, a small `strong`); each test works on its own copy of it."""
+Each test works on its own clone of the session's smoke build (conftest.smoke_copy)."""
 
 from __future__ import annotations
 
@@ -19,43 +19,22 @@ from pathlib import Path
 
 import pytest
 
-from workflow_helpers import copy_workflow, planned_jobs, snakemake
+from workflow_helpers import clone_build, copy_workflow, planned_jobs, snakemake
 
 pytestmark = pytest.mark.workflow
 
-# The smoke profile, shrunk further: the tests need every kind of output, not many runs.
-LEAN = """\
-repeats: {backends: [numpy, torch], seeds: [42]}
-runs:
-  strong: {hidden: [32], epochs: 1, zca: null, pca: null, augment: null, flip_tta: false}
-parity: {n_train: 256}
-report: {title: "A lean <build> & its title"}
-"""
-ARGS = ("--profile", "profiles/smoke", "--configfile", "profiles/smoke/experiment.yaml", "lean.yaml")
+ARGS = ("--profile", "profiles/smoke")
 TEMPLATE = "report/templates/sections/sweep.html.j2"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = copy_workflow(tmp_path_factory.mktemp("faults") / "work")
-    (work / "lean.yaml").write_text(LEAN)
-    snakemake(work, *ARGS)
-    return work
+@pytest.fixture
+def built(smoke_build: Path) -> Path:
+    """The session's smoke build, read-only: each test works on its own clone of it."""
+    return smoke_build
 
 
 def clone(built: Path, dest: Path) -> Path:
-    """A copy of the build with its files' times (so it is up to date); data/, which no test here
-    rebuilds, hard-linked."""
-    data = built / "data"
-
-    def copy(src: str, dst: str) -> None:
-        if Path(src).is_relative_to(data):
-            os.link(src, dst)
-        else:
-            shutil.copy2(src, dst)
-
-    shutil.copytree(built, dest, symlinks=True, copy_function=copy)
-    return dest
+    return clone_build(built, dest)
 
 
 def replace_text(path: Path, text: str) -> None:
@@ -96,8 +75,11 @@ def test_a_deleted_output_is_rebuilt_with_what_depends_on_it(built: Path, tmp_pa
 
 
 # Case 10: report.title is the report's title (it was required, and ignored).
-def test_the_configured_title_is_the_reports_title(built: Path):
-    html = (built / "results/report/report.html").read_text()
+def test_the_configured_title_is_the_reports_title(smoke_copy: Path):
+    (smoke_copy / "title.yaml").write_text('report: {title: "A lean <build> & its title"}\n')
+    snakemake(smoke_copy, *ARGS, "--configfile", "profiles/smoke/experiment.yaml", "title.yaml", "--",
+              "results/report/report.html")
+    html = (smoke_copy / "results/report/report.html").read_text()
     assert "<title>A lean &lt;build&gt; &amp; its title</title>" in html
     assert "<h1>A lean &lt;build&gt; &amp; its title</h1>" in html
 
