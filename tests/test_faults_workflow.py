@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from test_watch import _reader, _wait_for
 from workflow_helpers import clone_build, copy_workflow, planned_jobs, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -31,10 +32,6 @@ TEMPLATE = "report/templates/sections/sweep.html.j2"
 def built(smoke_build: Path) -> Path:
     """The session's smoke build, read-only: each test works on its own clone of it."""
     return smoke_build
-
-
-def clone(built: Path, dest: Path) -> Path:
-    return clone_build(built, dest)
 
 
 def replace_text(path: Path, text: str) -> None:
@@ -60,7 +57,7 @@ DELETED = {
 
 
 def test_a_deleted_output_is_rebuilt_with_what_depends_on_it(built: Path, tmp_path: Path):
-    work = clone(built, tmp_path / "work")
+    work = clone_build(built, tmp_path / "work")
     assert planned_jobs(snakemake(work, *ARGS, "-n")) == {}
     for name, jobs in DELETED.items():
         (work / name).unlink()
@@ -86,7 +83,7 @@ def test_the_configured_title_is_the_reports_title(smoke_copy: Path):
 
 # Case 3: a damaged run document is named, and the same command trains that run again.
 def test_a_damaged_run_document_is_named_and_its_run_trained_again(built: Path, tmp_path: Path):
-    work = clone(built, tmp_path / "work")
+    work = clone_build(built, tmp_path / "work")
     doc = work / "results/runs/schedule_constant.json"
     text = doc.read_text()
     replace_text(doc, text[: len(text) // 2])
@@ -110,7 +107,7 @@ def test_a_damaged_run_document_is_named_and_its_run_trained_again(built: Path, 
 # Cases 8 and 9: template errors name the template and line; a failing job prints no traceback on the
 # console (it is in the job's log), and leaves no PDF of an older HTML behind.
 def test_template_errors_name_the_template_and_leave_no_stale_pdf(built: Path, tmp_path: Path):
-    work = clone(built, tmp_path / "work")
+    work = clone_build(built, tmp_path / "work")
     template = work / TEMPLATE
     original = template.read_text()
     lines = original.splitlines(keepends=True)
@@ -134,27 +131,9 @@ def test_template_errors_name_the_template_and_leave_no_stale_pdf(built: Path, t
 
 
 # Case 1 (and 9): Ctrl-C in the terminal of `make watch` during a build; the same command then completes.
-def _reader(stream, lines: queue.Queue) -> None:
-    for line in stream:
-        lines.put(line)
-
-
-def _wait_for(lines: queue.Queue, needle: str, seen: list[str], timeout: float) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            line = lines.get(timeout=max(0.1, end - time.monotonic()))
-        except queue.Empty:
-            break
-        seen.append(line)
-        if needle in line:
-            return
-    raise AssertionError(f"no line containing {needle!r} within {timeout} s; output:\n{''.join(seen)}")
-
-
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="sends Ctrl-C to a process group, as a terminal does")
 def test_ctrl_c_to_the_watcher_leaves_no_lock(built: Path, tmp_path: Path):
-    work = clone(built, tmp_path / "work")
+    work = clone_build(built, tmp_path / "work")
     # Its own session and process group, as a shell gives a foreground command; SIGINT not ignored.
     proc = subprocess.Popen(
         [sys.executable, "-u", "-m", "mlp_cifar.watch", *ARGS], cwd=work, stdout=subprocess.PIPE,
@@ -205,7 +184,7 @@ def _without_root_powers() -> tuple[str, ...]:
 
 def test_a_read_only_output_folder_is_named(built: Path, tmp_path: Path):
     prefix = _without_root_powers()
-    work = clone(built, tmp_path / "work")
+    work = clone_build(built, tmp_path / "work")
     template = work / TEMPLATE
     replace_text(template, template.read_text() + "\n<p>edited</p>\n")
     report = work / "results/report"
