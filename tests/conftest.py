@@ -6,10 +6,20 @@ archive. The fast tier is `pytest -m "not workflow and not slow"` (make test-fas
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 from pathlib import Path
 
-import numpy as np
-import pytest
+# Under pytest-xdist every worker shares the CPUs with the others: one BLAS/OpenMP thread each (read when
+# numpy and torch load, hence before they are imported), instead of each worker spinning as many threads as
+# there are CPUs. Training jobs that set their own thread count still do.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_name, "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from filelock import FileLock  # noqa: E402
 
 import workflow_helpers
 from mlp_cifar.data.archive import md5_of
@@ -86,16 +96,34 @@ def smoke_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Read-only: a test that edits or rebuilds takes `smoke_copy` instead. At the end of the session the
     build is checked file by file, so a test that changed it fails the run instead of another test."""
-    from workflow_helpers import copy_workflow, snakemake, tree_state
+    from workflow_helpers import tree_state
 
-    work = copy_workflow(tmp_path_factory.mktemp("smoke"))
-    snakemake(work, "--profile", "profiles/smoke")
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # One build for all workers: the first to get here builds it in their common temp folder, the
+        # others wait for it (and build it themselves only if that build failed).
+        shared = tmp_path_factory.getbasetemp().parent / "smoke-shared"
+        with FileLock(f"{shared}.lock"):
+            work = shared / "work"
+            if not (shared / "built").exists():
+                shutil.rmtree(shared, ignore_errors=True)
+                _build_smoke(work)
+                (shared / "built").touch()
+    else:
+        work = _build_smoke(tmp_path_factory.mktemp("smoke") / "work")
     before = tree_state(work)
     yield work
     after = tree_state(work)
     changed = sorted(name for name in before.keys() | after.keys()
                      if before.get(name) != after.get(name) and not name.startswith(SNAKEMAKE_OWN_RECORDS))
     assert not changed, f"a test changed the shared smoke build: {changed[:10]}"
+
+
+def _build_smoke(work: Path) -> Path:
+    from workflow_helpers import copy_workflow, snakemake
+
+    copy_workflow(work)
+    snakemake(work, "--profile", "profiles/smoke")
+    return work
 
 
 @pytest.fixture
