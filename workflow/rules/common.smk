@@ -34,8 +34,11 @@ from mlp_cifar.snakemake_locks import keep_other_instances_locks
 
 # Ctrl-C or `kill -INT` to Snakemake stops the running jobs instead of waiting for them.
 forward_interrupt_to_jobs()
-# A finishing Snakemake removes only its own locks, not those of another instance still running.
-keep_other_instances_locks()
+# A finishing Snakemake removes only its own locks, not those of another instance still running; a
+# Snakemake whose internals no longer fit the patch gets a warning naming what changed.
+_lock_patch_problem = keep_other_instances_locks()
+if _lock_patch_problem:
+    logger.warning(_lock_patch_problem)
 
 DATA_DIR = "data"
 DOWNLOADED_ARCHIVE = f"{DATA_DIR}/cifar-10-python.tar.gz"
