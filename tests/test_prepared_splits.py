@@ -11,7 +11,7 @@ import pytest
 from mlp_cifar.data.cache import build_cache, load_cache
 from mlp_cifar.data.dataset import make_splits
 from mlp_cifar.data.prepared import FILES, META_FILE, prepare_splits, read_splits
-from mlp_cifar.training import train_run
+from mlp_cifar.training.workflow import train_run
 from test_training import strip_timings
 
 

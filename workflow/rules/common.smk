@@ -30,6 +30,7 @@ from mlp_cifar.runs import (
     sweep_runs,
 )
 from mlp_cifar.signals import forward_interrupt_to_jobs
+from mlp_cifar.training import BACKEND_CLASSES, backend_module
 from mlp_cifar.snakemake_locks import keep_other_instances_locks
 
 # Ctrl-C or `kill -INT` to Snakemake stops the running jobs instead of waiting for them.

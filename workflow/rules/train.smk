@@ -6,7 +6,7 @@ rule train:
     input:
         cache=rules.prepare_data.output.cache,
         splits=rules.prepare_splits.output,
-        code=code("train.py"),
+        code=code("train.py", *map(backend_module, BACKEND_CLASSES)),
     output:
         "results/runs/{run}.json",
     log:
@@ -40,7 +40,7 @@ if SWEEP_JOBS:
         input:
             cache=rules.prepare_data.output.cache,
             splits=rules.prepare_splits.output,
-            code=code("train.py"),
+            code=code("train.py", *map(backend_module, BACKEND_CLASSES)),
         output:
             [f"results/runs/{SWEEP_PREFIX}{{rate}}_{kind}.json" for kind in SWEEP_KINDS],
         log:
