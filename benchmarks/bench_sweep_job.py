@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:  # runnable from a checkout without installing the
     sys.path.insert(0, str(ROOT))
 
 from mlp_cifar.data.cache import build_cache  # noqa: E402
-from mlp_cifar.data.prepared import prepare_splits  # noqa: E402
+from mlp_cifar.data.split_files import prepare_splits  # noqa: E402
 
 TIMINGS = {"whiten_seconds", "train_seconds", "eval_seconds", "total_seconds"}
 # One job, as scripts/train.py runs it: its (settings, output) pairs trained in this process.

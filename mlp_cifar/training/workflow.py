@@ -23,14 +23,14 @@ def train_run(cache: str, splits_dir: str, settings: dict, data: dict, out: str,
     """The workflow's training job: train one configured run on the prepared splits (float32; other
     dtypes normalise the cached arrays themselves), write its document."""
     from mlp_cifar.atomic import write_json
-    from mlp_cifar.data import prepared
+    from mlp_cifar.data import split_files
     from mlp_cifar.data.cache import load_cache
     from mlp_cifar.data.dataset import make_splits
     from mlp_cifar.job import available_threads
 
     cfg = RunConfig(**{**settings, "threads": available_threads(threads)})
-    if np.dtype(cfg.dtype) == prepared.DTYPE:
-        splits = prepared.read_splits(splits_dir, n_val=data["n_val"], split_seed=data["split_seed"])
+    if np.dtype(cfg.dtype) == split_files.DTYPE:
+        splits = split_files.read_splits(splits_dir, n_val=data["n_val"], split_seed=data["split_seed"])
     else:
         splits = make_splits(load_cache(cache), n_val=data["n_val"], split_seed=data["split_seed"], dtype=cfg.dtype)
     doc = train(cfg, splits)

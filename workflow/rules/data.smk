@@ -48,7 +48,7 @@ rule prepare_data:
         "../../scripts/prepare_data.py"
 
 
-# The normalised train/validation/test arrays, once; every training job maps them (mlp_cifar.data.prepared).
+# The normalised train/validation/test arrays, once; every training job maps them (mlp_cifar.data.split_files).
 rule prepare_splits:
     input:
         cache=rules.prepare_data.output.cache,
