@@ -110,7 +110,7 @@ TABLES: dict[str, Table] = {t.key: t for t in [
 # The tidy tables as CSV (mlp_cifar.tables): runs and epochs always, sweep and schedules where configured.
 CSV_TABLES: dict[str, str] = {key: f"results/tables/{key}.csv" for key in ("runs", "epochs", "sweep", "schedules")}
 
-# The report's sections in reading order: report/templates/sections/<name>.html.j2 each. The
+# The report's sections in reading order: templates/sections/<name>.html.j2 each. The
 # sections listed in config.yaml (report.sections) come where "configured" stands.
 SECTIONS = ["title", "setup", "numpy_results", "comparison", "torch_results", "backends", "parity", "sweep",
             "schedules", "configured", "derivations", "all_runs", "provenance"]

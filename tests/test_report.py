@@ -29,7 +29,7 @@ from mlp_cifar.training.config import RunConfig
 from mlp_cifar.training.loop import train
 
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATES = ROOT / "report" / "templates"
+TEMPLATES = ROOT / "templates"
 SVG = "{http://www.w3.org/2000/svg}"
 SECTION_IDS = ("title", "abstract", "setup", "results-numpy", "comparison", "provenance")
 

@@ -18,7 +18,7 @@ from mlp_cifar.figures import (
     check_templates,
 )
 from mlp_cifar.data.fingerprint import remembered_md5
-from mlp_cifar.data.prepared import FILES as SPLIT_FILES
+from mlp_cifar.data.split_files import FILES as SPLIT_FILES
 from mlp_cifar.job import run_document_problem
 from mlp_cifar.runs import (
     SWEEP_PREFIX,
@@ -299,7 +299,7 @@ for _figure in FIGURES.values():
 # Every template must parse, and every figure a template looks up must be declared: fail now, before
 # any job runs.
 try:
-    check_templates("report/templates")
+    check_templates("templates")
 except (UnknownFigureError, TemplateSyntaxProblem) as err:
     raise WorkflowError(str(err))
 

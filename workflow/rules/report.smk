@@ -15,7 +15,7 @@ rule report:
         relu_variance=rules.relu_variance.output[0],
         archive_info=rules.prepare_data.output.info,
         benchmarks=rule_benchmarks(),
-        templates=sorted(str(p) for p in Path("report").rglob("*") if p.is_file()),
+        templates=sorted(str(p) for p in Path("templates").rglob("*") if p.is_file()),
         code=code("render_report.py"),
     output:
         html=report(
