@@ -87,8 +87,8 @@ def batch_gatherer(train_x: np.ndarray, batch_size: int, rng: np.random.Generato
 
     def gather(idx: np.ndarray) -> np.ndarray:
         # mode="clip": with the default mode="raise", take() gathers into a temporary and copies
-        # that into ``out`` (NumPy buffers ``out`` to keep it intact on an index error), which made
-        # the gather ~1.5x slower. Indices of a permutation are always in range, so clipping never acts.
+        # that into ``out`` (NumPy buffers ``out`` to keep it intact on an index error): a second copy
+        # of every batch. Indices of a permutation are always in range, so clipping never acts.
         np.take(train_x, idx, axis=0, out=xb, mode="clip")
         # Without flips, augment_batch returns xb itself and draws nothing: the run is as without it.
         return augment_batch(xb, rng, augmentation["flip"])

@@ -42,7 +42,7 @@ rule prepare_data:
     conda:
         "../../envs/mlp.yaml"
     params:
-        archive=archive_path(),
+        archive=archive_path(config),
         content=archive_content,
     script:
         "../../scripts/prepare_data.py"
