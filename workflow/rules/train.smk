@@ -13,6 +13,9 @@ rule train:
         "logs/train/{run}.log",
     benchmark:
         "results/benchmarks/train_{run}.tsv"
+    # The runs this rule trains (mlp_cifar.plan): a sweep run's document comes from its rate's job.
+    wildcard_constraints:
+        run="|".join(job["run"] for job in PLAN.jobs()["train"]),
     conda:
         "../../envs/mlp.yaml"
     threads: train_threads
@@ -29,9 +32,6 @@ rule train:
 
 
 if PLAN.sweep_jobs:
-
-    # A sweep run's document comes from its rate's job, not from `train`.
-    ruleorder: train_sweep_rate > train
 
     # The runs of one sweep rate share initialisation and batch order and differ only in batch norm:
     # one process trains them one after another (each document as `train` writes it), so a PyTorch
