@@ -37,7 +37,7 @@ report: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS) $(if $(ARCHIVE),--config "cifar10_archive=$(ARCHIVE)")
 
 train: $(STAMP)
-	$(BIN)/python -m mlp_cifar.train --out results/runs/numpy_default.json $(if $(ARCHIVE),--archive "$(ARCHIVE)")
+	$(BIN)/python -m mlp_cifar.training.cli --out results/runs/numpy_default.json $(if $(ARCHIVE),--archive "$(ARCHIVE)")
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -57,8 +57,8 @@ rule all:
         rules.parity.output,
         rules.derivations.output,
         rules.relu_variance.output,
-        run_json(*RUNS),
-        [figure.file(run) for figure, run in report_figures()],
+        run_documents(RUNS),
+        [figure.file(run) for figure, run in PLAN.report_figures()],
 
 
 # An existing output folder that is read-only, named before any job runs.

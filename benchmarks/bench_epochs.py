@@ -47,7 +47,9 @@ if str(ROOT) not in sys.path:  # runnable from a checkout without installing the
 from mlp_cifar.data.archive import N_CLASSES, PIXELS  # noqa: E402
 from mlp_cifar.data.dataset import make_splits  # noqa: E402
 from mlp_cifar.data.source import load_arrays  # noqa: E402
-from mlp_cifar.training import EVAL_CHUNK, RunConfig, train  # noqa: E402
+from mlp_cifar.training.config import RunConfig  # noqa: E402
+from mlp_cifar.training.evaluation import EVAL_CHUNK  # noqa: E402
+from mlp_cifar.training.loop import train  # noqa: E402
 
 SHARED_ARCHIVE = ROOT.parent / "shared" / "data" / "cifar10" / "cifar-10-python.tar.gz"
 TARGET_BOUND_RATIO = 1.3

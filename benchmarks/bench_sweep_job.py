@@ -3,9 +3,9 @@
     python benchmarks/bench_sweep_job.py --archive PATH/cifar-10-python.tar.gz [--rounds 3] [--epochs N]
 
 The workflow's rule train_sweep_rate trains a learning rate's runs one after another in one process
-(scripts/train.py, `mlp_cifar.training.train_runs`); before, each run was its own job. This times both ways side by side, round
+(scripts/train.py, `mlp_cifar.training.workflow.train_runs`); before, each run was its own job. This times both ways side by side, round
 after round in alternating order, on the real prepared splits: each way is a fresh Python process
-per job, as Snakemake starts them, calling the same `mlp_cifar.training.train_runs`. It prints the
+per job, as Snakemake starts them, calling the same `mlp_cifar.training.workflow.train_runs`. It prints the
 wall time of each way per round, their ratio, and the start-up cost (wall time minus the
 documents' `total_seconds`), and checks that both ways wrote identical documents (timings aside).
 Settings: config.yaml's `defaults` on the sweep's backend at rate 0.1.
@@ -29,13 +29,13 @@ if str(ROOT) not in sys.path:  # runnable from a checkout without installing the
     sys.path.insert(0, str(ROOT))
 
 from mlp_cifar.data.cache import build_cache  # noqa: E402
-from mlp_cifar.data.prepared import prepare_splits  # noqa: E402
+from mlp_cifar.data.split_files import prepare_splits  # noqa: E402
 
 TIMINGS = {"whiten_seconds", "train_seconds", "eval_seconds", "total_seconds"}
 # One job, as scripts/train.py runs it: its (settings, output) pairs trained in this process.
 JOB = """
 import json, sys
-from mlp_cifar.training import train_runs
+from mlp_cifar.training.workflow import train_runs
 cache, splits, data, threads, *runs = json.loads(sys.argv[1])
 train_runs(cache, splits, runs, data, threads)
 """

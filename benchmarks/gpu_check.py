@@ -8,7 +8,7 @@ synthetic CIFAR-shaped data (class mean images plus noise; mlp_cifar.parity.synt
 1. float64 parity, NumPy on the CPU against PyTorch on CUDA: one epoch of the default model,
    without and with batch norm; every batch loss and final parameter within 1e-9 (relative).
 2. determinism: two float32 CUDA runs of the default model give bit-identical batch losses
-   (deterministic algorithms, CUBLAS_WORKSPACE_CONFIG set by mlp_cifar.training.torch_device).
+   (deterministic algorithms, CUBLAS_WORKSPACE_CONFIG set by mlp_cifar.training.device.torch_device).
 3. float32 CUDA against float32 CPU (same seed, same batches): how far the batch losses and
    validation accuracies drift apart by rounding alone.
 4. training time per epoch on CUDA and on the CPU, side by side in this one run (on CUDA the
@@ -32,7 +32,8 @@ import torch
 import yaml
 
 from mlp_cifar.parity import THRESHOLD, compare, parity_settings, synthetic_splits
-from mlp_cifar.training import RunConfig, train
+from mlp_cifar.training.config import RunConfig
+from mlp_cifar.training.loop import train
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULTS = {"hidden": [128], "lr": 0.1, "batch_size": 128, "epochs": 10, "momentum": 0.0,

@@ -1,6 +1,6 @@
 """The report's figures, tables and sections, each declared once.
 
-The workflow (workflow/rules/figures.smk, report.smk, common.smk) builds from these declarations:
+The workflow (workflow/rules/figures.smk, report.smk, and mlp_cifar.plan) builds from these declarations:
 one rule per figure with its output file and its caption for Snakemake's own report, the report
 rule's named inputs, and the tables rule's outputs. The report's templates look figures up by key
 (``figure("sweep_accuracy")``, ``figure("batch_losses", run.name)``), and the workflow checks every
@@ -8,8 +8,8 @@ key a template names against ``FIGURES`` while it builds the DAG, before any job
 
 A figure is drawn by ``draw`` ("package module:function"), called as
 ``function(docs, out_svg, **params)`` with ``docs`` the documents of its ``inputs``
-(name -> parsed JSON). ``inputs`` names a group of documents that the workflow knows
-(``workflow/rules/common.smk``: ``FIGURE_INPUTS``); the report shows the figure when its group is
+(name -> parsed JSON). ``inputs`` names a group of documents that the plan knows
+(``mlp_cifar.plan``: ``Plan.figure_inputs``); the report shows the figure when its group is
 not empty. A path with ``{run}`` is one figure per run (the runs the report shows in full).
 
 Pure Python, no third-party imports at module level: the workflow imports it while it parses.
@@ -27,11 +27,11 @@ class Figure:
     key: str  # what templates call it
     path: str  # the SVG file; '{run}' in it: one figure per run
     draw: str  # "mlp_cifar.plots.<module>:<function>", called as function(docs, out_svg, **params)
-    inputs: str  # the group of documents it is drawn from (common.smk FIGURE_INPUTS)
+    inputs: str  # the group of documents it is drawn from (mlp_cifar.plan, Plan.figure_inputs)
     caption: str  # reStructuredText caption for Snakemake's report, under workflow/report/
     category: str  # its category in Snakemake's report
     rule: str  # the workflow rule that draws it
-    params: str | None = None  # the group of settings passed as **params (common.smk FIGURE_PARAMS)
+    params: str | None = None  # the group of settings passed as **params (mlp_cifar.plan, Plan.figure_params)
 
     @property
     def per_run(self) -> bool:
@@ -110,7 +110,7 @@ TABLES: dict[str, Table] = {t.key: t for t in [
 # The tidy tables as CSV (mlp_cifar.tables): runs and epochs always, sweep and schedules where configured.
 CSV_TABLES: dict[str, str] = {key: f"results/tables/{key}.csv" for key in ("runs", "epochs", "sweep", "schedules")}
 
-# The report's sections in reading order: report/templates/sections/<name>.html.j2 each. The
+# The report's sections in reading order: templates/sections/<name>.html.j2 each. The
 # sections listed in config.yaml (report.sections) come where "configured" stands.
 SECTIONS = ["title", "setup", "numpy_results", "comparison", "torch_results", "backends", "parity", "sweep",
             "schedules", "configured", "derivations", "all_runs", "provenance"]

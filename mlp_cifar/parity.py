@@ -11,7 +11,7 @@ parameter (and batch-norm running statistic) to a relative ``THRESHOLD``.
 ``one_epoch`` walks exactly the trainer's path (``seeded_generators`` ->
 ``make_backend`` -> ``epoch_batches`` -> ``backend.train_step`` with the
 trainer's gather), but keeps the backend so its parameters can be read at the
-end; the tests check that its losses are those of ``mlp_cifar.training.train``.
+end; the tests check that its losses are those of ``mlp_cifar.training.loop.train``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,10 @@ import numpy as np
 from mlp_cifar.data.archive import N_CLASSES, PIXELS
 from mlp_cifar.data.dataset import CifarSplits, Split, epoch_batches
 from mlp_cifar.provenance import package_versions
-from mlp_cifar.training import RunConfig, make_backend, seeded_generators
+from mlp_cifar.training.config import RunConfig
+from mlp_cifar.training.loop import make_backend, seeded_generators
+from mlp_cifar.training.numpy_backend import NumpyBackend
+from mlp_cifar.training.torch_backend import TorchBackend
 
 THRESHOLD = 1e-9
 # Settings of `defaults` that the parity check does not take over: it fixes these itself.
@@ -124,8 +127,8 @@ def relative_difference(a: np.ndarray, b: np.ndarray, scale: float | None = None
     return diff / scale if scale > 0 else float("inf")
 
 
-def compare(cfg: RunConfig, splits: CifarSplits, make_numpy: BackendFactory = make_backend,
-            make_torch: BackendFactory = make_backend, threshold: float = THRESHOLD) -> dict:
+def compare(cfg: RunConfig, splits: CifarSplits, make_numpy: BackendFactory = NumpyBackend,
+            make_torch: BackendFactory = TorchBackend, threshold: float = THRESHOLD) -> dict:
     """One parity case: ``cfg`` trained one epoch by each backend; per-batch and per-tensor differences.
 
     Batch losses are compared one by one, ``|a - b| / max(|a|, |b|)``. A parameter tensor is

@@ -1,7 +1,7 @@
 """Runs of the learning-rate sweep and the schedule comparison: names and settings from the config.
 
-Pure Python (no NumPy), so that the workflow's ``common.smk`` can import it while it reads the
-config. Every sweep point and every compared schedule is one training run of ``defaults`` with a
+Pure Python (no NumPy), so that the workflow's plan (mlp_cifar.plan) can import it while Snakemake
+reads the config. Every sweep point and every compared schedule is one training run of ``defaults`` with a
 few settings changed, and its name says which:
 
     sweep_lr_<rate>_<plain|bn>     e.g. sweep_lr_1em06_plain (1e-06, no batch norm), sweep_lr_1e02_bn (100)
@@ -68,9 +68,8 @@ def split_sweep_run_name(run: str) -> tuple[str, str]:
 def sweep_jobs(runs: Sequence[str]) -> dict[str, list[str]]:
     """The sweep's training jobs: rate token (``number_token``) -> its runs, one per batch-norm setting,
     in the order given. The runs of one rate share their initialisation and batch order and differ only
-    in batch norm; training them in one process pays the job's start (for PyTorch ~3 s of imports
-    before the first batch) once per rate instead of once per run, and adding a rate still adds
-    exactly one job."""
+    in batch norm; training them in one process pays the job's start (its imports, PyTorch's above all)
+    once per rate instead of once per run, and adding a rate still adds exactly one job."""
     jobs: dict[str, list[str]] = {}
     for run in runs:
         jobs.setdefault(split_sweep_run_name(run)[0], []).append(run)
@@ -103,11 +102,10 @@ def schedule_runs(defaults: Mapping, schedules: Mapping) -> dict[str, dict]:
 
 
 # --- Cluster resources (the train rule's `resources:`, used by the SLURM profile) -----------------
-# Measured on 2 CPU cores with the local archive (results/benchmarks/train_*.tsv): the default MLP
-# peaks at ~1.3 GB resident and trains an epoch in under 1 s; the strong run (2 x 1024 units, ZCA,
-# augmentation with its zero-padded copy of the training images) peaks at ~2.4 GB and takes ~5 s per
-# epoch. Estimates are deliberately generous: a job that outgrows its request is killed by SLURM, one
-# that asks too much only waits longer.
+# Sized from the runs on the local archive (results/benchmarks/train_*.tsv record each job's peak
+# memory and wall time): the strong run (2 x 1024 units, ZCA, augmentation with its zero-padded copy
+# of the training images) needs about twice the memory of the default MLP. Estimates are deliberately
+# generous: a job that outgrows its request is killed by SLURM, one that asks too much only waits longer.
 BASE_MEM_MB = 2500  # data splits in float32 (~0.7 GB), the uint8 cache, Python, NumPy/PyTorch
 ZCA_MEM_MB = 1500  # covariance, eigenvectors and a whitened copy of the splits
 CROP_MEM_MB = 1000  # random crops: a zero-padded copy of the training images (0.9 GB at 4 pixels, augment.PaddedImages)

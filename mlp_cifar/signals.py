@@ -18,7 +18,6 @@ import contextlib
 import os
 import signal
 import threading
-from pathlib import Path
 from typing import Iterator
 
 
@@ -26,18 +25,14 @@ class Stopped(KeyboardInterrupt):
     """The job was asked to stop by a signal."""
 
 
-def child_pids(pid: int, proc: Path = Path("/proc")) -> list[int]:
-    """Processes whose parent is ``pid`` (Linux /proc; empty elsewhere)."""
-    children = []
-    for stat in proc.glob("[0-9]*/stat"):
-        try:
-            # "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after it.
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # the process ended while we looked
-        if int(fields[1]) == pid:
-            children.append(int(stat.parent.name))
-    return children
+def child_pids(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (psutil; empty when ``pid`` has ended)."""
+    import psutil  # here, not at the top: every job imports this module for `stop_on_signals`
+
+    try:
+        return [child.pid for child in psutil.Process(pid).children()]
+    except psutil.NoSuchProcess:
+        return []
 
 
 def forward_interrupt_to_jobs() -> None:
@@ -50,6 +45,7 @@ def forward_interrupt_to_jobs() -> None:
     previous = signal.getsignal(signal.SIGINT)
     if previous in (signal.SIG_IGN, None) or getattr(previous, "forwards_to_jobs", False):
         return
+    import psutil  # noqa: F401 (loaded now, not inside the handler when the signal comes)
 
     def forward(signum, frame):
         for pid in child_pids(os.getpid()):

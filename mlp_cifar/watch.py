@@ -24,7 +24,7 @@ from typing import Sequence
 import watchfiles
 
 # What a rebuild depends on, relative to the workflow's root directory.
-WATCHED = ("config.yaml", "Snakefile", "profiles", "workflow", "scripts", "report", "mlp_cifar", "envs")
+WATCHED = ("config.yaml", "Snakefile", "profiles", "workflow", "scripts", "templates", "mlp_cifar", "envs")
 # Editor and interpreter droppings that are not edits of the workflow.
 IGNORED_SUFFIXES = (".pyc", ".pyo", ".swp", ".swx", "~", ".tmp", ".part")
 IGNORED_DIRS = {"__pycache__", ".snakemake", ".git"}

@@ -1,4 +1,4 @@
-from mlp_cifar.data.prepare import prepare_data
+from mlp_cifar.data.ingest import prepare_data
 from mlp_cifar.job import logged
 
 with logged(snakemake.log[0]):

@@ -1,6 +1,6 @@
 import os
 
-from mlp_cifar.data.prepared import prepare_splits
+from mlp_cifar.data.split_files import prepare_splits
 from mlp_cifar.job import logged
 
 with logged(snakemake.log[0]):

@@ -1,7 +1,7 @@
 import os
 
 from mlp_cifar.job import logged
-from mlp_cifar.training import train_runs
+from mlp_cifar.training.workflow import train_runs
 
 # Rule train: one run; rule train_sweep_rate: a learning rate's runs, one after another.
 with logged(snakemake.log[0]):

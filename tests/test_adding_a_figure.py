@@ -95,7 +95,7 @@ def test_a_section_naming_a_missing_run_stops_before_any_job(tmp_path):
 @pytest.mark.workflow
 def test_a_template_naming_an_unknown_figure_stops_before_any_job(tmp_path):
     work = copy_workflow(tmp_path / "work")
-    template = work / "report" / "templates" / "sections" / "sweep.html.j2"
+    template = work / "templates" / "sections" / "sweep.html.j2"
     template.write_text(template.read_text().replace('figure("sweep_accuracy")', 'figure("sweep_acuracy")', 1))
     proc = snakemake(work, *SMOKE, check=False)
     out = proc.stdout + proc.stderr

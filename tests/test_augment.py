@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from mlp_cifar.augment import as_images, augment_batch, crop, hflip
-from mlp_cifar.training import RunConfig, train
+from mlp_cifar.training.config import RunConfig
+from mlp_cifar.training.loop import train
 from learnable import learnable_splits
 from test_training import strip_timings
 
@@ -159,7 +160,7 @@ def test_schema_rejects_bad_augmentation_and_whitening(run):
 def test_command_line_sets_augmentation_whitening_and_schedule(small_synthetic_archive, tmp_path):
     import json
 
-    from mlp_cifar.train import main
+    from mlp_cifar.training.cli import main
 
     out = tmp_path / "run.json"
     assert main(["--archive", str(small_synthetic_archive), "--n-val", "500", "--data-dir", str(tmp_path / "data"), "--out", str(out),

@@ -3,7 +3,8 @@
 For every module of the package: appending a comment to it plans exactly the rules whose scripts
 import it (directly or transitively) and what lies downstream of them, on a complete smoke build.
 The expected rules are found independently of mlp_cifar.codedeps, with the standard library's
-modulefinder; "downstream" is what Snakemake itself plans for --forcerun of those rules.
+modulefinder; "downstream" is what Snakemake itself plans for --forcerun of those rules. A training
+job's code is its own: it loads its runs' backends by name, so it is forced by its documents.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mlp_cifar.codedeps import module_files
 from mlp_cifar.figures import FIGURES
+from mlp_cifar.plan import make_plan, run_documents
+from mlp_cifar.training import backend_module
 from workflow_helpers import REPO, clone_build, planned_jobs, snakemake
 
 SMOKE = ("--profile", "profiles/smoke")
@@ -36,14 +40,37 @@ PRESENTATION = ("mlp_cifar/plots/", "mlp_cifar/report/", "mlp_cifar/tables.py", 
 NO_CODE_INPUTS = {"download_archive"}
 
 
+@lru_cache(maxsize=None)
+def smoke_plan():
+    """The plan of the smoke build's config (config.yaml updated with the smoke profile's, as Snakemake does)."""
+    from snakemake.utils import update_config
+
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    update_config(config, yaml.safe_load((REPO / SMOKE_CONFIG).read_text()))
+    return make_plan(config)
+
+
 def rule_sources() -> dict[str, tuple[str, tuple[str, ...]]]:
-    """rule -> (its script, modules it loads by name), read from the rule files and the figure registry."""
+    """What to force (a rule, or a job's output) -> (its script, modules it loads by name), read from
+    the rule files and the figure registry. A training job loads its runs' backends by name
+    (mlp_cifar.training.BACKEND_CLASSES): its code differs from job to job, so each job's documents
+    stand for it."""
     sources = {}
+    training = {job.rule: [] for job in smoke_plan().training_jobs()}
+    for job in smoke_plan().training_jobs():
+        training[job.rule].append(job.runs)
     for smk in (REPO / "workflow" / "rules").glob("*.smk"):
         for name, body in re.findall(r"^[ \t]*rule (\w+):\n((?:[ \t]+.*\n|\n)*)", smk.read_text(), flags=re.M):
             script = re.search(r'script:\s*\n\s*"\.\./\.\./scripts/(\w+\.py)"', body)
-            if script and name not in NO_CODE_INPUTS:
-                sources[name] = (script.group(1), ())
+            if not script or name in NO_CODE_INPUTS:
+                continue
+            for runs in training.get(name, [None]):
+                if runs is None:
+                    sources[name] = (script.group(1), ())
+                    continue
+                backends = tuple(sorted({backend_module(smoke_plan().runs[run]["backend"]) for run in runs}))
+                for document in run_documents(runs):
+                    sources[document] = (script.group(1), backends)
     for figure in FIGURES.values():
         sources[figure.rule] = ("plot_figure.py", (figure.module,))
     return sources
@@ -70,11 +97,15 @@ def test_the_rules_code_inputs_are_their_scripts_imports():
 def test_no_script_imports_everything():
     """No hub: plotting, tables and rendering stay out of the training job, and training out of them."""
     sources = rule_sources()
-    train = imported_files(*sources["train"])
-    assert not any(f.startswith(PRESENTATION) for f in train), sorted(train)
+    for run in smoke_plan().runs:  # every training job
+        train = imported_files(*sources[run_documents([run])[0]])
+        assert not any(f.startswith(PRESENTATION) for f in train), sorted(train)
+        numpy_only = smoke_plan().runs[run]["backend"] == "numpy"
+        assert numpy_only == ("mlp_cifar/training/torch_backend.py" not in train), run
     for rule in ("plot_sweep_accuracy", "tables", "report"):
         files = imported_files(*sources[rule])
-        assert "mlp_cifar/training.py" not in files and "mlp_cifar/numpy_net/modules.py" not in files, rule
+        assert not any(f.startswith("mlp_cifar/training/") for f in files), rule
+        assert "mlp_cifar/numpy_net/modules.py" not in files, rule
 
 
 def importers_of(module: str) -> frozenset[str]:

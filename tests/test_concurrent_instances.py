@@ -6,8 +6,11 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+import pytest
+
+from mlp_cifar.snakemake_locks import keep_other_instances_locks
 from test_interrupted_use import LOG, TARGET, start, wait_for_training
-from workflow_helpers import snakemake
+from workflow_helpers import copy_workflow, snakemake
 
 SMOKE = ("--profile", "profiles/smoke", "--configfile", "profiles/smoke/experiment.yaml", "epochs.yaml")
 
@@ -43,3 +46,46 @@ def test_a_finishing_instance_keeps_the_locks_of_one_still_running(smoke_copy):
     (work / ".snakemake" / "locks" / "0.output.lock").write_text(f"{work / TARGET}\n")
     snakemake(work, "--unlock")
     assert lock_files(work) == []
+
+
+def test_the_lock_patch_applies_to_the_installed_snakemake(monkeypatch):
+    from snakemake.persistence.file import FilePersistence
+
+    for name in ("unlock", "cleanup_locks"):  # put back after the test
+        monkeypatch.setattr(FilePersistence, name, getattr(FilePersistence, name))
+    assert keep_other_instances_locks() is None
+    assert FilePersistence.unlock.keeps_other_locks
+
+
+def test_a_lock_patch_that_no_longer_applies_says_what_is_missing():
+    class Persistence:  # a Snakemake whose internals moved: no _delete_locks, no self._lockdir
+        def __init__(self):
+            self._lockfile = {}
+
+        def unlock(self):
+            pass
+
+        def cleanup_locks(self):
+            pass
+
+        def _write_locks(self, lock_type, keys):
+            pass
+
+    original = Persistence.unlock
+    problem = keep_other_instances_locks(Persistence)
+    assert "Persistence no longer has method _delete_locks, attribute _lockdir (set by __init__)" in problem
+    assert "deletes the locks of other instances" in problem
+    assert Persistence.unlock is original  # nothing changed
+
+
+@pytest.mark.workflow
+def test_the_workflow_warns_when_the_lock_patch_no_longer_applies(tmp_path):
+    work = copy_workflow(tmp_path / "work")
+    locks = work / "mlp_cifar" / "snakemake_locks.py"
+    text = locks.read_text()
+    assert 'METHODS = ("unlock",' in text
+    locks.write_text(text.replace('METHODS = ("unlock",', 'METHODS = ("unlock", "_gone_in_a_new_release",'))
+    out = snakemake(work, "--profile", "profiles/smoke", "-n")
+    log = out.stdout + out.stderr
+    assert "lock patch not applied: snakemake.persistence.file.FilePersistence no longer has method " \
+           "_gone_in_a_new_release" in log, log

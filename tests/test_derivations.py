@@ -25,7 +25,7 @@ from mlp_cifar.report.context import Figures
 from mlp_cifar.report.derivations import derivations_context
 from mlp_cifar.report.render import make_environment
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "report" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 EXPECTED = {
     1: {"q1_quadratic_form", "q1_trace_product", "q1_norm", "q1_trace"},

@@ -15,7 +15,8 @@ import torch
 from mlp_cifar.data.dataset import CifarSplits, Split
 from mlp_cifar.numpy_net import MLP, CrossEntropyModule, SoftMaxModule
 from mlp_cifar.numpy_net.loss import softmax_cross_entropy
-from mlp_cifar.training import RunConfig, train
+from mlp_cifar.training.config import RunConfig
+from mlp_cifar.training.loop import train
 from learnable import learnable_splits
 
 

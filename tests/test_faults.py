@@ -13,15 +13,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mlp_cifar import compare, site, train
+from mlp_cifar import compare, site
+from mlp_cifar.training import cli
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 # Case 6: the schema's minimum seed of 0 holds on the command line too, before any data is loaded.
 def test_a_negative_seed_is_refused_before_loading_data(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(train, "load_arrays", lambda *a, **k: pytest.fail("data loaded before the check"))
-    assert train.main(["--out", str(tmp_path / "run.json"), "--seed", "-1"]) == 2
+    monkeypatch.setattr(cli, "load_arrays", lambda *a, **k: pytest.fail("data loaded before the check"))
+    assert cli.main(["--out", str(tmp_path / "run.json"), "--seed", "-1"]) == 2
     err = capsys.readouterr().err
     assert "--seed -1: expected an integer >= 0" in err and "Traceback" not in err
     assert not (tmp_path / "run.json").exists()

@@ -25,7 +25,7 @@ from workflow_helpers import clone_build, copy_workflow, planned_jobs, snakemake
 pytestmark = pytest.mark.workflow
 
 ARGS = ("--profile", "profiles/smoke")
-TEMPLATE = "report/templates/sections/sweep.html.j2"
+TEMPLATE = "templates/sections/sweep.html.j2"
 
 
 @pytest.fixture

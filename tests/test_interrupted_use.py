@@ -52,6 +52,19 @@ def alive(pid: int) -> bool:
     return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
 
 
+def test_child_pids_are_the_direct_children_of_a_process():
+    """The processes `forward_interrupt_to_jobs` signals: this process's own children, and none of an
+    ended process."""
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        assert child.pid in child_pids(os.getpid())
+    finally:
+        child.kill()
+        child.wait()
+    assert child.pid not in child_pids(os.getpid())
+    assert child_pids(child.pid) == []
+
+
 @pytest.mark.workflow
 def test_snakemake_loads_the_default_profile(tmp_path):
     work = copy_workflow(tmp_path / "work")

@@ -10,7 +10,10 @@ import pytest
 
 from mlp_cifar.parity import (THRESHOLD, backend_parameters, compare, one_epoch, parity_report, parity_settings,
                               synthetic_splits)
-from mlp_cifar.training import NumpyBackend, RunConfig, TorchBackend, make_backend, seeded_generators, train
+from mlp_cifar.training.config import RunConfig
+from mlp_cifar.training.loop import make_backend, seeded_generators, train
+from mlp_cifar.training.numpy_backend import NumpyBackend
+from mlp_cifar.training.torch_backend import TorchBackend
 
 # The assignment's model (3072 -> 128 -> 10, SGD lr 0.1, batch 128) for one epoch of 24 batches.
 CFG = RunConfig(hidden=[128], lr=0.1, batch_size=128, epochs=1, dtype="float64", seed=42, device="cpu")

@@ -11,9 +11,12 @@ from mlp_cifar.data.whiten import apply_zca, fit_zca, fit_zca_with_directions, z
 from mlp_cifar.report.run_comparison import config_rows
 from mlp_cifar.report.summary import architecture
 from mlp_cifar.runs import parameter_count
-from mlp_cifar.train import UsageError, parse_args, run_config
-from mlp_cifar.training import (InvalidRunConfig, NumpyBackend, RunConfig, TorchBackend, mirror, seeded_generators,
-                                train)
+from mlp_cifar.training.cli import UsageError, parse_args, run_config
+from mlp_cifar.training.config import InvalidRunConfig, RunConfig
+from mlp_cifar.training.evaluation import mirror
+from mlp_cifar.training.loop import seeded_generators, train
+from mlp_cifar.training.numpy_backend import NumpyBackend
+from mlp_cifar.training.torch_backend import TorchBackend
 from learnable import learnable_splits
 
 
@@ -126,7 +129,7 @@ def test_report_shows_the_projected_input():
 def test_evaluation_inputs_are_built_once_per_array_and_flip_setting() -> None:
     """The trainer evaluates the same validation array every epoch: its projected chunks (and mirror
     images) are built once, and rebuilt for another array (even an equal one) or flip setting."""
-    from mlp_cifar.training import EVAL_CHUNK, EvaluationInputs, mirror
+    from mlp_cifar.training.evaluation import EVAL_CHUNK, EvaluationInputs, mirror
 
     rng = np.random.default_rng(0)
     x = rng.standard_normal((EVAL_CHUNK + 7, 3072)).astype(np.float32)

@@ -10,8 +10,8 @@ import pytest
 
 from mlp_cifar.data.cache import build_cache, load_cache
 from mlp_cifar.data.dataset import make_splits
-from mlp_cifar.data.prepared import FILES, META_FILE, prepare_splits, read_splits
-from mlp_cifar.training import train_run
+from mlp_cifar.data.split_files import FILES, META_FILE, prepare_splits, read_splits
+from mlp_cifar.training.workflow import train_run
 from test_training import strip_timings
 
 
@@ -76,7 +76,7 @@ def test_a_job_on_prepared_splits_writes_the_document_of_one_on_the_cache(cache,
                            str(tmp_path / "b.json"), 1)
     assert from_cache["config"]["dtype"] == "float64"
     # ... and a float32 job on the cache alone (as before the prepared splits) gives the same document.
-    import mlp_cifar.data.prepared as prepared_module
+    import mlp_cifar.data.split_files as prepared_module
 
     monkeypatch.setattr(prepared_module, "read_splits",
                         lambda *a, **k: make_splits(load_cache(cache), n_val=500, split_seed=7))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from mlp_cifar.train import main
+from mlp_cifar.training.cli import main
 
 ARCHIVE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cifar10" / "cifar-10-python.tar.gz"
 

@@ -12,8 +12,11 @@ import torch
 from mlp_cifar.augment import as_images
 from mlp_cifar.numpy_net import MLP
 from mlp_cifar.numpy_net.loss import softmax_cross_entropy
-from mlp_cifar.training import (InvalidRunConfig, NumpyBackend, RunConfig, TorchBackend, average_into, mirror,
-                                 seeded_generators, train)
+from mlp_cifar.training.config import InvalidRunConfig, RunConfig
+from mlp_cifar.training.evaluation import mirror
+from mlp_cifar.training.loop import seeded_generators, train
+from mlp_cifar.training.numpy_backend import NumpyBackend, average_into
+from mlp_cifar.training.torch_backend import TorchBackend
 from learnable import learnable_splits
 
 

@@ -25,10 +25,11 @@ from mlp_cifar.report.original import original
 from mlp_cifar.report.pdf import html_file_to_pdf
 from mlp_cifar.report.render import external_references, render_html, render_report
 from mlp_cifar.report.svg import inline_svg
-from mlp_cifar.training import RunConfig, train
+from mlp_cifar.training.config import RunConfig
+from mlp_cifar.training.loop import train
 
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATES = ROOT / "report" / "templates"
+TEMPLATES = ROOT / "templates"
 SVG = "{http://www.w3.org/2000/svg}"
 SECTION_IDS = ("title", "abstract", "setup", "results-numpy", "comparison", "provenance")
 

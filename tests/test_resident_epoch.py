@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-import mlp_cifar.training as training
-from mlp_cifar.training import RunConfig, TorchBackend, train
+from mlp_cifar.training import evaluation, torch_backend
+from mlp_cifar.training.config import RunConfig
+from mlp_cifar.training.loop import train
+from mlp_cifar.training.torch_backend import TorchBackend
 from learnable import learnable_splits
 from test_training import strip_timings
 
@@ -21,11 +23,11 @@ def splits():
 
 @pytest.fixture
 def resident_on_cpu(monkeypatch):
-    monkeypatch.setattr(training, "keeps_data_on", lambda device: True)
+    monkeypatch.setattr(torch_backend, "keeps_data_on", lambda device: True)
 
 
 def rowwise_project(x: np.ndarray, directions: np.ndarray | None) -> np.ndarray:
-    """`training.project`, one image at a time: an image's coordinates then do not depend on how many
+    """`evaluation.project`, one image at a time: an image's coordinates then do not depend on how many
     images are multiplied at once. BLAS may round a row of a 64-row product and of a 1024-row product
     differently (OpenBLAS's AMD Zen kernels do; its SkylakeX kernels happened not to)."""
     return x if directions is None else np.stack([row @ directions for row in x])
@@ -35,7 +37,7 @@ def train_both_ways(cfg, splits, monkeypatch):
     """(stepwise, resident) documents of the same run, timings stripped."""
     stepwise = train(cfg, splits, progress=False)
     with monkeypatch.context() as patch:
-        patch.setattr(training, "keeps_data_on", lambda device: True)
+        patch.setattr(torch_backend, "keeps_data_on", lambda device: True)
         patch.setattr(TorchBackend, "train_step", lambda *a: pytest.fail("stepwise path taken"))
         resident = train(cfg, splits, progress=False)
     return strip_timings(stepwise), strip_timings(resident)
@@ -51,7 +53,8 @@ PCA = {"hidden": [32], "epochs": 2, "zca": 0.1, "pca": 64}
     PCA,  # the split is projected once, on its way to the device
 ])
 def test_the_resident_path_gives_the_stepwise_documents(splits, monkeypatch, settings):
-    monkeypatch.setattr(training, "project", rowwise_project)  # the same coordinates in both paths
+    for module in (torch_backend, evaluation):  # the same coordinates in both paths
+        monkeypatch.setattr(module, "project", rowwise_project)
     cfg = RunConfig(backend="torch", batch_size=64, device="cpu", **settings)
     stepwise, resident = train_both_ways(cfg, splits, monkeypatch)
     assert resident == stepwise
@@ -79,8 +82,8 @@ def test_with_the_real_projection_the_documents_agree_to_rounding(splits, monkey
     """Unpatched, the resident path projects the whole split in one product and the stepwise path
     each batch: the coordinates may differ in the last bit, the documents only by that rounding."""
     projected = []
-    real_project = training.project
-    monkeypatch.setattr(training, "project", lambda x, d: projected.append(len(x)) or real_project(x, d))
+    real_project = torch_backend.project
+    monkeypatch.setattr(torch_backend, "project", lambda x, d: projected.append(len(x)) or real_project(x, d))
     cfg = RunConfig(backend="torch", batch_size=64, device="cpu", **PCA)
     stepwise, resident = train_both_ways(cfg, splits, monkeypatch)
     assert_close(resident, stepwise)

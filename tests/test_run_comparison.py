@@ -13,7 +13,8 @@ from mlp_cifar.report.errors import ReportError
 from mlp_cifar.report.render import render_html
 from mlp_cifar.report.run_comparison import schedule_text
 from mlp_cifar.runs import parameter_count
-from mlp_cifar.training import RunConfig, train
+from mlp_cifar.training.config import RunConfig
+from mlp_cifar.training.loop import train
 from learnable import learnable_splits
 from test_report import TEMPLATES, provenance_of
 

@@ -61,7 +61,8 @@ def test_make_schedule_from_config_entries():
 
 def test_trainer_follows_the_configured_schedule():
     from learnable import learnable_splits
-    from mlp_cifar.training import RunConfig, train
+    from mlp_cifar.training.config import RunConfig
+    from mlp_cifar.training.loop import train
 
     cfg = RunConfig(hidden=[16], epochs=4, batch_size=128, lr=0.2, schedule={"name": "time_based", "decay": 0.5})
     doc = train(cfg, learnable_splits(n_train=512, n_val=128, n_test=128), progress=False)

@@ -15,11 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import mlp_cifar.train as cli
+import mlp_cifar.training.cli as cli
 from mlp_cifar.atomic import atomic_path, remove_stale_parts
 from mlp_cifar.data.cache import build_cache
 from mlp_cifar.data.source import CACHE_NAME, load_arrays
-from mlp_cifar.training import RunConfig, train
+from mlp_cifar.training.config import RunConfig
+from mlp_cifar.training.loop import train
 from learnable import learnable_splits
 
 
@@ -144,7 +145,7 @@ def test_parts_of_killed_writers_on_this_host_are_removed_by_the_next_write(synt
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
 def test_a_cache_write_killed_outright_is_cleaned_up_by_the_next_run(synthetic_archive, tmp_path):
     data = tmp_path / "data"
-    proc = subprocess.Popen([sys.executable, "-m", "mlp_cifar.train", "--archive", str(synthetic_archive),
+    proc = subprocess.Popen([sys.executable, "-m", "mlp_cifar.training.cli", "--archive", str(synthetic_archive),
                              "--data-dir", str(data), "--out", str(tmp_path / "run.json"), "--no-progress"],
                             stderr=subprocess.DEVNULL)
     while proc.poll() is None and not parts(tmp_path):

@@ -4,7 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from mlp_cifar.training import RunConfig, train
+from mlp_cifar.training.config import RunConfig
+from mlp_cifar.training.loop import train
 from learnable import learnable_splits
 
 TIMING_KEYS = {"whiten_seconds", "train_seconds", "eval_seconds", "total_seconds"}
@@ -101,7 +102,7 @@ def test_document_records_device_and_threads(splits, backend):
 def test_torch_device_choice(monkeypatch):
     import torch
 
-    from mlp_cifar.training import torch_device
+    from mlp_cifar.training.device import torch_device
 
     monkeypatch.setenv("CUBLAS_WORKSPACE_CONFIG", "")  # recorded, so that teardown restores the original state
     monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG")

@@ -17,12 +17,12 @@ from mlp_cifar.watch import is_relevant, snakemake_command
 @pytest.mark.parametrize(
     "path, relevant",
     [
-        ("report/templates/report.html.j2", True),
+        ("templates/report.html.j2", True),
         ("config.yaml", True),
         ("mlp_cifar/plots/runs.py", True),
         ("mlp_cifar/plots/__pycache__/runs.cpython-311.pyc", False),
-        ("report/templates/.report.html.j2.swp", False),
-        ("report/templates/report.html.j2~", False),
+        ("templates/.report.html.j2.swp", False),
+        ("templates/report.html.j2~", False),
         ("workflow/rules/.#train.smk", False),
         ("results/report/.report.html.abc.part", False),
     ],
@@ -75,13 +75,13 @@ def test_template_edit_rebuilds_the_report(smoke_copy: Path):
         assert "workflow specific profile profiles/default" in first_build
         time.sleep(1.0)  # let the file watcher settle before the edit
 
-        template = work / "report" / "templates" / "report.html.j2"
+        template = work / "templates" / "report.html.j2"
         template.write_text(template.read_text().replace("<main>", f"<main>\n<p>{marker}</p>", 1))
 
         seen.clear()
         _wait_for(lines, "[watch] build finished", seen, timeout=180)
         rebuild = "".join(seen)
-        assert "changed: report/templates/report.html.j2" in rebuild
+        assert "changed: templates/report.html.j2" in rebuild
         assert marker in report.read_text()
         # Snakemake reran only what a template affects.
         ran = {line.split()[-1] for line in rebuild.splitlines() if line.startswith(("rule ", "localrule "))}

@@ -5,7 +5,8 @@ import pytest
 
 from mlp_cifar.data.dataset import CifarSplits, Split
 from mlp_cifar.data.whiten import apply_zca, fit_zca, zca_whiten
-from mlp_cifar.training import RunConfig, train
+from mlp_cifar.training.config import RunConfig
+from mlp_cifar.training.loop import train
 from learnable import learnable_splits
 
 

@@ -150,7 +150,7 @@ def test_another_seed_trains_only_the_new_runs(smoke_copy):
 
 
 def test_template_edit_reruns_only_the_report(smoke_copy):
-    template = smoke_copy / "report" / "templates" / "sections" / "setup.html.j2"
+    template = smoke_copy / "templates" / "sections" / "setup.html.j2"
     template.write_text(template.read_text() + "\n<!-- edited -->\n")
     jobs = planned_jobs(snakemake(smoke_copy, *SMOKE, "-n"))
     assert set(jobs) == {"report", "report_pdf", "all"}, jobs

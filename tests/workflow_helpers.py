@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-COPIED = ("Snakefile", "config.yaml", "profiles", "workflow", "scripts", "report", "envs", "mlp_cifar")
+COPIED = ("Snakefile", "config.yaml", "profiles", "workflow", "scripts", "templates", "envs", "mlp_cifar")
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 # Folders of a build whose files are never edited in place, only replaced (Snakemake removes a job's outputs
 # before it runs, and the package writes through temporary files): a clone links them instead of copying.

@@ -1,4 +1,4 @@
-"""Figures for the report, drawn from run documents (see ``mlp_cifar.training.train``).
+"""Figures for the report, drawn from run documents (see ``mlp_cifar.training.loop.train``).
 
 One module per kind of figure, so that a workflow rule depends only on the code of its own figure
 (this file imports nothing, on purpose: importing one submodule must not load the others):

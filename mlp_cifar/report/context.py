@@ -29,7 +29,7 @@ from mlp_cifar.report.provenance import provenance_context
 from mlp_cifar.report.question_map import question_map
 from mlp_cifar.report.run_comparison import run_comparison_context
 from mlp_cifar.report.schedules import schedules_context
-from mlp_cifar.report.setup import hyperparameter_rows
+from mlp_cifar.report.hyperparameters import hyperparameter_rows
 from mlp_cifar.report.summary import architecture, binomial_se, compute_summary, summarise_run
 from mlp_cifar.report.svg import inline_svg
 from mlp_cifar.report.sweep import sweep_context

@@ -75,7 +75,7 @@ def sources_into_captions(html: str) -> str:
 
 
 def template_error_message(err: jinja2.TemplateError, templates_dir: str | os.PathLike) -> str:
-    """``report/templates/x.html.j2, line N: <what Jinja says>``: the template file and line where
+    """``templates/x.html.j2, line N: <what Jinja says>``: the template file and line where
     rendering failed (a syntax error names them itself; a runtime error through its traceback, whose
     template frames Jinja gives the template's file name and line)."""
     if isinstance(err, jinja2.TemplateSyntaxError) and err.lineno:
@@ -90,7 +90,7 @@ def render_html(context: Mapping, templates_dir: str | os.PathLike, css_path: st
                 template: str = "report.html.j2") -> str:
     """The report as one self-contained HTML string (the stylesheet inlined)."""
     templates_dir = Path(templates_dir)
-    css_path = Path(css_path) if css_path else templates_dir.parent / "style.css"
+    css_path = Path(css_path) if css_path else templates_dir / "style.css"
     css = css_path.read_text(encoding="utf-8")
     if "</style" in css.lower():
         raise ReportError(f"{css_path} contains '</style'")
@@ -119,7 +119,7 @@ def render_report(context: Mapping, templates_dir: str | os.PathLike, out_html: 
     and only after both were produced: a failure keeps the previous pair. (The workflow renders the
     two in separate rules, the PDF from the HTML file.)
 
-    ``css_path`` defaults to ``style.css`` beside ``templates_dir`` (``report/style.css``).
+    ``css_path`` defaults to ``style.css`` in ``templates_dir`` (``templates/style.css``).
     """
     html = render_html(context, templates_dir, css_path)
     with ExitStack() as stack:

@@ -13,7 +13,7 @@ from mlp_cifar.report.context import build_context
 from mlp_cifar.report.figure_sources import origin_github_url
 from mlp_cifar.report.render import write_html
 
-TEMPLATES = Path("report/templates")
+TEMPLATES = Path("templates")
 
 
 def figure_id(input_name: str) -> tuple[str, str | None]:

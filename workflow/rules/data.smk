@@ -42,13 +42,13 @@ rule prepare_data:
     conda:
         "../../envs/mlp.yaml"
     params:
-        archive=archive_path(),
+        archive=archive_path(config),
         content=archive_content,
     script:
         "../../scripts/prepare_data.py"
 
 
-# The normalised train/validation/test arrays, once; every training job maps them (mlp_cifar.data.prepared).
+# The normalised train/validation/test arrays, once; every training job maps them (mlp_cifar.data.split_files).
 rule prepare_splits:
     input:
         cache=rules.prepare_data.output.cache,

@@ -10,7 +10,7 @@ for _figure in FIGURES.values():
         name:
             _figure.rule
         input:
-            docs=FIGURE_INPUTS[_figure.inputs][0],
+            docs=PLAN.figure_inputs[_figure.inputs].documents,
             code=code("plot_figure.py", _figure.module),
         output:
             report(
@@ -25,6 +25,6 @@ for _figure in FIGURES.values():
             "../../envs/mlp.yaml"
         params:
             draw=_figure.draw,
-            settings=FIGURE_PARAMS.get(_figure.params, {}),
+            settings=PLAN.figure_params.get(_figure.params, {}),
         script:
             "../../scripts/plot_figure.py"

@@ -1,4 +1,5 @@
-"""The workflow's data step: verify the archive, cache its arrays, record where it came from."""
+"""Taking the archive in, the workflow's data step (rule prepare_data): verify the archive, cache its
+arrays (mlp_cifar.data.cache), record where it came from."""
 
 from __future__ import annotations
 

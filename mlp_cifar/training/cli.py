@@ -1,6 +1,6 @@
 """Command line: train one MLP on CIFAR-10 and write its result document.
 
-    python -m mlp_cifar.train --archive PATH/cifar-10-python.tar.gz --out results/runs/default.json
+    python -m mlp_cifar.training.cli --archive PATH/cifar-10-python.tar.gz --out results/runs/default.json
 
 Defaults are the assignment's: one hidden layer of 128 ReLU units, SGD with
 learning rate 0.1, batch 128, 10 epochs, no batch norm, seed 42.
@@ -19,7 +19,8 @@ from mlp_cifar.data.archive import ArchiveError
 from mlp_cifar.data.dataset import N_VAL, make_splits
 from mlp_cifar.data.source import CACHE_NAME, load_arrays
 from mlp_cifar.signals import Stopped, stop_on_signals
-from mlp_cifar.training import BACKENDS, DEVICES, DTYPES, InvalidRunConfig, RunConfig, train
+from mlp_cifar.training.config import BACKENDS, DEVICES, DTYPES, InvalidRunConfig, RunConfig
+from mlp_cifar.training.loop import train
 
 
 def parse_args(argv=None) -> argparse.Namespace:
