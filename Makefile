@@ -29,7 +29,7 @@ $(STAMP): envs/requirements.txt pyproject.toml
 
 install: $(STAMP)
 
-# The SLURM executor plugin for profiles/slurm (README: "On a cluster").
+# The SLURM executor plugin for profiles/slurm (docs/cluster-gpu.md).
 install-slurm: $(STAMP)
 	$(BIN)/pip install --quiet -r envs/slurm.txt
 
