@@ -5,8 +5,8 @@ with `ema`, the trained weights next to their moving average): one line of JSON 
     python benchmarks/recipe_ablation.py --archive PATH '{"label_smoothing": 0.1}' '{"batch_size": 128, "lr": 0.05}'
 
 Each argument is one run: a JSON object of run settings merged over `strong`'s ("{}" is `strong`
-itself). The README's table "What each idea added" came from runs like these, one seed each.
-About 6-8 minutes per 60-epoch run on 2 CPU cores.
+itself). The ablation table of docs/stronger-mlp.md came from runs like these, one seed each; how
+long a run takes: docs/performance.md.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-# Render the report from run documents, metrics and figures: the self-contained HTML (seconds), then
-# its PDF (WeasyPrint, ~30 s) in a rule of its own, so that the HTML of an edit is there first.
+# Render the report from run documents, metrics and figures: the self-contained HTML, then its PDF
+# (WeasyPrint, much slower: docs/performance.md) in a rule of its own, so that the HTML of an edit is
+# there first.
 
 
 REPORT_PDF = "results/report/report.pdf"

@@ -35,7 +35,8 @@ if SWEEP_JOBS:
 
     # The runs of one sweep rate share initialisation and batch order and differ only in batch norm:
     # one process trains them one after another (each document as `train` writes it), so a PyTorch
-    # sweep pays its ~3 s of imports once per rate (mlp_cifar.runs.sweep_jobs).
+    # sweep pays its start-up (importing torch) once per rate (mlp_cifar.runs.sweep_jobs;
+    # docs/performance.md).
     rule train_sweep_rate:
         input:
             cache=rules.prepare_data.output.cache,
