@@ -106,7 +106,7 @@ def test_floor_adds_the_other_jobs_to_the_bound(tmp_path, capsys, monkeypatch):
     (bench / "train_numpy_default.tsv").write_text("s\th:m:s\n3.0\t0:00:03\n")
     (bench / "prepare_data.tsv").write_text("s\th:m:s\n400.0\t0:06:40\n")
     (bench / "derivations.tsv").write_text("s\th:m:s\n25.5\t0:00:25\n")
-    monkeypatch.setattr(build_bound, "measured_rate", lambda *a: 1e12)  # no training bound to speak of: the floor is the jobs
+    monkeypatch.setattr(build_bound, "measured_rate", lambda *a: 1e12)  # training bound negligible: the floor is the jobs
     assert build_bound.other_jobs(tmp_path) == {"derivations": 25.5, "prepare_data": 400.0}
     assert build_bound.main([str(tmp_path)]) == 0
     out = capsys.readouterr().out
