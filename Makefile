@@ -3,6 +3,7 @@
 #   make test     – install into .venv, then run the tests (all tiers)
 #   make test-fast – the fast tier: tests that neither start Snakemake nor read the real archive
 #   make watch    – run the workflow, then rerun it on every change of config, code or templates
+#   make docs     – build the documentation (docs/) into results/docs-site/, warnings as errors
 # Pass a local archive for offline use: make report ARCHIVE=/path/to/cifar-10-python.tar.gz (spaces are fine:
 # ARCHIVE="/my data/cifar-10-python.tar.gz"); extra Snakemake arguments: make report SNAKEMAKE_ARGS="-n"
 
@@ -17,7 +18,7 @@ ARCHIVE ?=
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install install-slurm report train test test-fast watch clean
+.PHONY: install install-slurm report train test test-fast watch docs clean
 
 $(STAMP): envs/requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11" >&2; exit 1; }
@@ -29,7 +30,7 @@ $(STAMP): envs/requirements.txt pyproject.toml
 
 install: $(STAMP)
 
-# The SLURM executor plugin for profiles/slurm (README: "On a cluster").
+# The SLURM executor plugin for profiles/slurm (docs/cluster-gpu.md).
 install-slurm: $(STAMP)
 	$(BIN)/pip install --quiet -r envs/slurm.txt
 
@@ -49,6 +50,12 @@ test-fast: $(STAMP)
 # (mlp_cifar/watch.py); extra Snakemake arguments: make watch SNAKEMAKE_ARGS="--profile profiles/smoke"
 watch: $(STAMP)
 	$(BIN)/python -m mlp_cifar.watch --cores $(CORES) $(SNAKEMAKE_ARGS) $(if $(ARCHIVE),--config "cifar10_archive=$(ARCHIVE)")
+
+# The documentation (docs/, mkdocs.yml) with MkDocs, warnings as errors: a broken link or a page missing
+# from the nav fails. NO_MKDOCS_2_WARNING silences Material's notice of its end of life on every build.
+DOCS_SITE ?= results/docs-site
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --site-dir "$(DOCS_SITE)"
 
 clean:
 	rm -rf results logs .snakemake

@@ -13,7 +13,7 @@
 # Clients (sbatch, squeue, the Snakemake plugin) find the cluster through SLURM_CONF:
 #   export SLURM_CONF=/tmp/mlp-cifar-slurm/slurm.conf     (printed by `start`)
 # There is no slurmdbd, hence no sacct: the profile checks job states with squeue, and MinJobAge
-# (how long squeue still lists a finished job) is 300 s so that no finished job goes unseen.
+# (how long squeue still lists a finished job) is set to 300 s so that no finished job goes unseen.
 set -euo pipefail
 
 STATE=${SLURM_LOCAL_DIR:-/tmp/mlp-cifar-slurm}

@@ -96,8 +96,8 @@ def _crop_then_mirror(padded: np.ndarray, rows: np.ndarray, mask: np.ndarray | N
 class PaddedImages:
     """A set of images zero-padded once for random crops, so that each batch is gathered and
     cropped in one copy of its images (then the mirrored half flipped in place), instead of a
-    gather, a padded copy of the batch and a crop (`augment_batch`): 2.9 instead of 5.1 ms for a
-    batch of 512 of `strong` on 2 cores. Same draws from ``rng`` and same pixels as
+    gather, a padded copy of the batch and a crop (`augment_batch`): one copy of the pixels instead
+    of three (measured: docs/performance.md). Same draws from ``rng`` and same pixels as
     ``augment_batch(x[rows], rng, flip, pad)``.
 
         source = PaddedImages(train_x, pad=4)

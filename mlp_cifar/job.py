@@ -155,5 +155,5 @@ def usable_cpus() -> int:
 
 def available_threads(declared: int) -> int:
     """Threads a job may really use: what Snakemake gave it, at most the CPUs it may run on (more BLAS
-    threads than CPUs wait on each other: 37x slower measured under taskset -c 0)."""
+    threads than CPUs spin waiting for each other, many times slower: docs/performance.md)."""
     return max(1, min(declared, usable_cpus()))

@@ -1,9 +1,11 @@
-"""The folder GitHub Pages publishes: the report, its PDF, Snakemake's own report, the data, and an index.
+"""The folder GitHub Pages publishes: the report, its PDF, Snakemake's own report, the data, the
+documentation, and an index.
 
-    python -m mlp_cifar.site RESULTS SITE [--snakemake-report FILE] [--commit SHA]
+    python -m mlp_cifar.site RESULTS SITE [--snakemake-report FILE] [--docs DIR] [--commit SHA]
 
 copies ``RESULTS/report/report.{html,pdf}``, ``RESULTS/metrics.json`` and ``RESULTS/tables/*.csv``
-(and Snakemake's own report, when given) into ``SITE`` and writes ``SITE/index.html`` linking them.
+(and Snakemake's own report, when given) into ``SITE``, the built documentation ``DIR`` (``make docs``:
+results/docs-site) into ``SITE/docs``, and writes ``SITE/index.html`` linking them.
 A file the build did not make is an error, naming it: a page with a dead link is not published.
 ``SITE`` holds exactly these files afterwards: it is filled beside itself, then put in place of the
 previous site, so no file of an older build is published. A ``SITE`` that is a file, or a folder with
@@ -43,7 +45,14 @@ learning-rate sweep and schedules, the stronger MLP</li>
 <ul>
 <li><a href="metrics.json"><code>metrics.json</code></a>: every headline number</li>
 {csvs}</ul>
-</body></html>
+{docs}</body></html>
+"""
+
+DOCS_SECTION = """<h2>The project</h2>
+<ul>
+<li><a href="docs/index.html">The documentation</a>: configuration and runs, adding experiments and
+figures, performance, cluster and GPU, architecture, testing</li>
+</ul>
 """
 
 CSV_NOTES = {"runs": "one row per training run", "epochs": "one row per run and epoch",
@@ -68,7 +77,8 @@ def check_site_folder(site: Path) -> None:
                             "(everything in it would be replaced)")
 
 
-def build_site(results: Path, site: Path, snakemake_report: Path | None = None, commit: str | None = None) -> Path:
+def build_site(results: Path, site: Path, snakemake_report: Path | None = None, commit: str | None = None,
+               docs: Path | None = None) -> Path:
     """Make ``site`` (see the module docstring); returns its index.html."""
     check_site_folder(site)
     wanted = [results / "report" / "report.html", results / "report" / "report.pdf", results / "metrics.json"]
@@ -79,12 +89,14 @@ def build_site(results: Path, site: Path, snakemake_report: Path | None = None, 
     missing = [str(p) for p in wanted if not p.is_file()]
     if not csvs:
         missing.append(str(results / "tables" / "*.csv"))
+    if docs is not None and not (docs / "index.html").is_file():
+        missing.append(str(docs / "index.html"))
     if missing:
         raise FileNotFoundError(f"not built, so not published: {', '.join(missing)}")
     site.parent.mkdir(parents=True, exist_ok=True)
     new = Path(tempfile.mkdtemp(prefix=f".{site.name}.", suffix=".new", dir=site.parent))
     try:
-        _fill(new, wanted, csvs, snakemake_report, commit)
+        _fill(new, wanted, csvs, snakemake_report, commit, docs)
         new.chmod(0o777 & ~_umask())
         if site.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{site.name}.", suffix=".old", dir=site.parent))
@@ -106,7 +118,7 @@ def _umask() -> int:
 
 
 def _fill(site: Path, wanted: list[Path], csvs: list[Path], snakemake_report: Path | None,
-          commit: str | None) -> None:
+          commit: str | None, docs: Path | None) -> None:
     for path in [*wanted[:3], *csvs]:
         shutil.copy2(path, site / path.name)
     link = ""
@@ -117,8 +129,11 @@ def _fill(site: Path, wanted: list[Path], csvs: list[Path], snakemake_report: Pa
                 f"caption, the rule graph, run times, code and configuration</li>\n")
     items = "".join(f'<li><a href="{html.escape(p.name)}"><code>{html.escape(p.name)}</code></a>: '
                     f"{CSV_NOTES.get(p.stem, 'a table')} (CSV)</li>\n" for p in csvs)
+    if docs is not None:
+        shutil.copytree(docs, site / "docs", symlinks=False)
     (site / "index.html").write_text(PAGE.format(commit=f" at commit <code>{html.escape(commit)}</code>" if commit
-                                                 else "", snakemake_report=link, csvs=items), encoding="utf-8")
+                                                 else "", snakemake_report=link, csvs=items,
+                                                 docs=DOCS_SECTION if docs is not None else ""), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,10 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("results", type=Path, help="the build's results folder")
     parser.add_argument("site", type=Path, help="the folder to fill (created)")
     parser.add_argument("--snakemake-report", type=Path, help="Snakemake's own report (snakemake --report FILE)")
+    parser.add_argument("--docs", type=Path, help="the built documentation (make docs: results/docs-site), "
+                        "published under docs/")
     parser.add_argument("--commit", help="the commit built, shown on the page")
     args = parser.parse_args(argv)
     try:
-        index = build_site(args.results, args.site, args.snakemake_report, args.commit)
+        index = build_site(args.results, args.site, args.snakemake_report, args.commit, args.docs)
     except (FileNotFoundError, SiteError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

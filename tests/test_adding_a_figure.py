@@ -1,6 +1,6 @@
 """Extending the report: a comparison section is a config.yaml edit, a new figure with its own section
-is the four files of the README's walkthrough, and a template naming an unknown figure stops the
-workflow before any job runs. Each on a copy of the complete smoke build."""
+is the four files of the walkthrough in docs/extending.md, and a template naming an unknown figure
+stops the workflow before any job runs. Each on a copy of the complete smoke build."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ SMOKE = ("--profile", "profiles/smoke")
 MARKER = re.compile(r"^(?:#|\{#|\.\.) (append to|new file) (\S+?)(?: #\})?$")
 
 
-def readme_blocks() -> list[tuple[str, str, str]]:
-    """The README's walkthrough "A new figure with its own section": (action, path, text) per code block."""
-    readme = (REPO / "README.md").read_text()
-    part = readme[readme.index("### A new figure with its own section"):]
+def walkthrough_blocks() -> list[tuple[str, str, str]]:
+    """The walkthrough "A new figure with its own section" of docs/extending.md: (action, path, text) per
+    code block."""
+    page = (REPO / "docs" / "extending.md").read_text()
+    part = page[page.index("\n## A new figure with its own section") + 1:]
     part = part[: part.index("\n## ")]
     blocks = []
     for body in re.findall(r"```\w*\n(.*?)```", part, flags=re.S):
@@ -39,8 +40,8 @@ def section(html: str, section_id: str) -> str:
     return part[: part.index("</section>")]
 
 
-def test_readme_walkthrough_adds_a_figure_with_its_section_in_four_files(built_copy):
-    blocks = readme_blocks()
+def test_docs_walkthrough_adds_a_figure_with_its_section_in_four_files(built_copy):
+    blocks = walkthrough_blocks()
     assert len({path for _, path, _ in blocks}) == 4, blocks
     for action, path, text in blocks:
         target = built_copy / path

@@ -87,7 +87,7 @@ def test_a_run_beside_others_counts_its_share_of_the_machine(tmp_path, capsys):
     assert build_bound.machine_share({"total_seconds": 1.0}) == 1.0  # an older document: counted whole
     assert build_bound.main([str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "| schedule | 1 |" in out and "| 2.0 | 3.0 |" in out, out  # 4 s and 6 s at half the machine
+    assert "| schedule | 1 |" in out and "| 2.0 | 3.0 |" in out, out  # each document's time, halved: half the machine
     assert "| seeds | 1 |" in out and "| 4.0 | 6.0 |" in out, out
 
 
@@ -97,7 +97,7 @@ def test_no_documents_is_a_clear_error(tmp_path):
 
 
 def test_floor_adds_the_other_jobs_to_the_bound(tmp_path, capsys, monkeypatch):
-    """The floor line: the training bound plus every non-training job's wall time, against 7 minutes."""
+    """The floor line: the training bound plus every non-training job's wall time, against the target of 7 minutes."""
     runs, bench = tmp_path / "runs", tmp_path / "benchmarks"
     runs.mkdir()
     bench.mkdir()
@@ -106,7 +106,7 @@ def test_floor_adds_the_other_jobs_to_the_bound(tmp_path, capsys, monkeypatch):
     (bench / "train_numpy_default.tsv").write_text("s\th:m:s\n3.0\t0:00:03\n")
     (bench / "prepare_data.tsv").write_text("s\th:m:s\n400.0\t0:06:40\n")
     (bench / "derivations.tsv").write_text("s\th:m:s\n25.5\t0:00:25\n")
-    monkeypatch.setattr(build_bound, "measured_rate", lambda *a: 1e12)  # bound ~0 s: the floor is the jobs
+    monkeypatch.setattr(build_bound, "measured_rate", lambda *a: 1e12)  # training bound negligible: the floor is the jobs
     assert build_bound.other_jobs(tmp_path) == {"derivations": 25.5, "prepare_data": 400.0}
     assert build_bound.main([str(tmp_path)]) == 0
     out = capsys.readouterr().out

@@ -98,3 +98,15 @@ def test_the_default_branch_full_build_is_deployed_to_github_pages():
     assert "steps.deployment.outputs.page_url" in pages["environment"]["url"]
     (deploy,) = pages["steps"]
     assert deploy["uses"].startswith("actions/deploy-pages") and deploy["id"] == "deployment"
+
+
+def test_the_docs_are_built_strictly_and_published_with_the_report():
+    """Issue 28: `make docs` (mkdocs build --strict) runs in the test job, and the full build's Pages site
+    carries the docs under docs/ (mlp_cifar.site --docs)."""
+    jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]
+    assert any(s.get("run") == "make docs" for s in jobs["test"]["steps"])
+    assert "--strict" in (ROOT / "Makefile").read_text().split("\ndocs:", 1)[1].split("\n\n", 1)[0]
+    full = jobs["full-report"]["steps"]
+    docs = next(i for i, s in enumerate(full) if s.get("run") == "make docs")
+    site = next(i for i, s in enumerate(full) if "mlp_cifar.site" in str(s.get("run", "")))
+    assert docs < site and "--docs results/docs-site" in full[site]["run"]

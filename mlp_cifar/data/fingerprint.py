@@ -3,8 +3,9 @@
 The workflow keys its data preparation on a local archive's content, not on its modification time,
 so that the same archive copied again (re-downloaded, copied without ``-p``, touched) rebuilds
 nothing, while different bytes at the same path rebuild everything. Hashing the 170 MB archive
-takes ~0.7 s and Snakemake asks on every start, so the MD5 is remembered under the file's size,
-modification time and inode, and computed again only when one of them changes.
+takes a noticeable part of Snakemake's start (docs/performance.md), and Snakemake asks on every start,
+so the MD5 is remembered under the file's size, modification time and inode, and computed again only
+when one of them changes.
 
 Pure standard library: the workflow's ``common.smk`` imports it while it builds the DAG.
 """

@@ -262,8 +262,8 @@ def plot_loss_difference(docs: Mapping[str, Mapping], out_svg: str | os.PathLike
         floor = float(positive.min()) / 2 if len(positive) else 1e-17
         shown = np.where(rel > 0, rel, floor)
         # Every batch a dot, all of them one path of zero-length segments with round caps: as markers,
-        # matplotlib writes each dot as an SVG <use> element of its own, which WeasyPrint draws in
-        # ~1.7 ms apiece (6 s of the PDF for 3,500 batches).
+        # matplotlib writes each dot as an SVG <use> element of its own, which WeasyPrint draws one by
+        # one, a large share of the PDF's time for thousands of batches (docs/performance.md).
         ax.plot(*dot_segments(s["x"], shown), color=COLOURS[0], linewidth=DOT_PT, solid_capstyle="round",
                 alpha=0.6, gid="loss_difference")
         dots = Line2D([], [], linestyle="none", marker="o", markersize=DOT_PT, markeredgewidth=0,

@@ -1,8 +1,8 @@
 """The report's PDF: WeasyPrint's A4 rendering of the self-contained HTML.
 
 Its own module (and its own rule, ``report_pdf``) because it is the slow half of the report:
-WeasyPrint draws every plotted point of every figure, ~25 s for today's report, while the HTML
-takes a few seconds. Rendered from the HTML file, the PDF can never differ from it.
+WeasyPrint draws every plotted point of every figure, which takes many times as long as the HTML
+(docs/performance.md). Rendered from the HTML file, the PDF can never differ from it.
 """
 
 from __future__ import annotations

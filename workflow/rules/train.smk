@@ -6,61 +6,61 @@ rule train:
     input:
         cache=rules.prepare_data.output.cache,
         splits=rules.prepare_splits.output,
-        code=training_code,
+        code=code("train.py"),
     output:
-        RUN_DOCUMENT,
+        "results/runs/{run}.json",
     log:
         "logs/train/{run}.log",
     benchmark:
         "results/benchmarks/train_{run}.tsv"
-    # The runs this rule trains (mlp_cifar.plan): a sweep run's document comes from its rate's job.
-    wildcard_constraints:
-        run="|".join(job["run"] for job in PLAN.jobs()["train"]),
     conda:
         "../../envs/mlp.yaml"
     threads: train_threads
     # What a cluster job asks for (mlp_cifar.runs.cluster_resources); ignored by local runs.
     resources:
-        mem_mb=training_resource("mem_mb"),
-        runtime=training_resource("runtime"),
-        gpu=training_resource("gpu"),
+        mem_mb=run_resource("mem_mb"),
+        runtime=run_resource("runtime"),
+        gpu=run_resource("gpu"),
     params:
-        settings=job_settings,
+        settings=lambda wildcards: [run_settings(wildcards.run)],
         data=config["data"],
     script:
         "../../scripts/train.py"
 
 
-if PLAN.sweep_jobs:
+if SWEEP_JOBS:
+
+    # A sweep run's document comes from its rate's job, not from `train`.
+    ruleorder: train_sweep_rate > train
 
     # The runs of one sweep rate share initialisation and batch order and differ only in batch norm:
     # one process trains them one after another (each document as `train` writes it), so a PyTorch
-    # sweep pays its imports once per rate (mlp_cifar.runs.sweep_jobs).
+    # sweep pays its start-up (importing torch) once per rate (mlp_cifar.runs.sweep_jobs;
+    # docs/performance.md).
     rule train_sweep_rate:
         input:
             cache=rules.prepare_data.output.cache,
             splits=rules.prepare_splits.output,
-            code=training_code,
+            code=code("train.py"),
         output:
-            [
-                RUN_DOCUMENT.format(run=f"{SWEEP_PREFIX}{{rate}}_{kind}")
-                for kind in PLAN.sweep_kinds
-            ],
+            [f"results/runs/{SWEEP_PREFIX}{{rate}}_{kind}.json" for kind in SWEEP_KINDS],
         log:
             f"logs/train/{SWEEP_PREFIX}{{rate}}.log",
         benchmark:
             f"results/benchmarks/train_{SWEEP_PREFIX}{{rate}}.tsv"
         wildcard_constraints:
-            rate="|".join(PLAN.sweep_jobs),
+            rate="|".join(SWEEP_JOBS),
         conda:
             "../../envs/mlp.yaml"
         threads: train_threads
         resources:
-            mem_mb=training_resource("mem_mb"),
-            runtime=training_resource("runtime"),
-            gpu=training_resource("gpu"),
+            mem_mb=sweep_job_resource("mem_mb"),
+            runtime=sweep_job_resource("runtime"),
+            gpu=sweep_job_resource("gpu"),
         params:
-            settings=job_settings,
+            settings=lambda wildcards: [
+                run_settings(run) for run in SWEEP_JOBS[wildcards.rate]
+            ],
             data=config["data"],
         script:
             "../../scripts/train.py"
@@ -68,7 +68,7 @@ if PLAN.sweep_jobs:
 
 rule metrics:
     input:
-        runs=run_documents(RUNS),
+        runs=expand("results/runs/{run}.json", run=RUNS),
         code=code("metrics.py"),
     output:
         "results/metrics.json",
@@ -77,9 +77,9 @@ rule metrics:
     conda:
         "../../envs/mlp.yaml"
     params:
-        groups=PLAN.seed_groups,
-        pair=PLAN.backend_pair,
-        sweep=PLAN.sweep_runs,
-        schedules=PLAN.schedule_runs,
+        groups=SEED_GROUPS,
+        pair=BACKEND_PAIR,
+        sweep=SWEEP_RUNS,
+        schedules=SCHEDULE_RUNS,
     script:
         "../../scripts/metrics.py"
