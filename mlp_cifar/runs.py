@@ -130,8 +130,8 @@ def parameter_count(settings: Mapping, n_inputs: int = 3072, n_classes: int = 10
 def cluster_resources(settings: Mapping) -> dict:
     """What one training job asks a cluster for: memory (MB), wall time (minutes) and GPUs.
 
-    Time: ~2 s per epoch per million parameters plus 1 s of overhead per epoch on one slow core,
-    times 5 as margin, at least 10 minutes. GPUs: one for PyTorch runs that name ``device: cuda``
+    Time: an epoch's estimate on one slow core (a term per million parameters plus a fixed overhead,
+    the constants in the code below), times 5 as margin, at least 10 minutes. GPUs: one for PyTorch runs that name ``device: cuda``
     (``auto`` runs wherever the job lands; NumPy runs never use one).
     """
     millions = parameter_count(settings) / 1e6

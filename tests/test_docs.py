@@ -111,11 +111,9 @@ def test_every_make_target_and_module_command_the_docs_name_exists():
             assert path.with_suffix(".py").is_file() or (path / "__main__.py").is_file(), f"{name}: {module}"
 
 
-# Paths that the restructuring in progress (issue 28) adds; the architecture page already names them.
-PENDING = {"mlp_cifar/plan.py"}
 # A path from the repository's root, in code: `mlp_cifar/augment.py`, `workflow/rules/` (a bare file name
 # such as `requirements.txt` may be relative to a folder the text names, so it is not checked).
-REPO_PATH = re.compile(r"`((?:mlp_cifar|workflow|scripts|benchmarks|tests|report|profiles|envs|cluster|docs|\.ci|"
+REPO_PATH = re.compile(r"`((?:mlp_cifar|workflow|scripts|benchmarks|tests|templates|profiles|envs|cluster|docs|\.ci|"
                        r"\.github)/[\w./-]*)`")
 
 
@@ -124,8 +122,7 @@ def test_every_repository_path_the_docs_name_exists():
         for path in REPO_PATH.findall(text):
             # `tests/workflow_helpers.snakemake`: a function of tests/workflow_helpers.py
             attribute_of = path.rsplit(".", 1)[0] + ".py"
-            if path not in PENDING:
-                assert (REPO / path).exists() or (REPO / attribute_of).is_file(), f"{name}: {path}"
+            assert (REPO / path).exists() or (REPO / attribute_of).is_file(), f"{name}: {path}"
 
 
 # --- Measured figures: on their page, not in comments --------------------------------------------------
