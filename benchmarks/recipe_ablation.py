@@ -22,10 +22,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # runnable from a checkout without installing the package
     sys.path.insert(0, str(ROOT))
 
-import mlp_cifar.training as training  # noqa: E402
 from mlp_cifar.data.dataset import make_splits  # noqa: E402
 from mlp_cifar.data.source import load_arrays  # noqa: E402
 from mlp_cifar.data.whiten import zca_whiten  # noqa: E402
+from mlp_cifar.training.config import RunConfig  # noqa: E402
+from mlp_cifar.training.loop import train  # noqa: E402
+from mlp_cifar.training.numpy_backend import NumpyBackend  # noqa: E402
 
 
 def strong_settings() -> dict:
@@ -37,19 +39,19 @@ def strong_settings() -> dict:
 
 def ablate(overrides: dict, splits) -> dict:
     """Train strong with ``overrides``; test its final weights with and without flip TTA."""
-    cfg = training.RunConfig(**{**strong_settings(), **overrides})
+    cfg = RunConfig(**{**strong_settings(), **overrides})
     kept = {}
-    original_load = training.NumpyBackend.load_state
+    original_load = NumpyBackend.load_state
 
     def load_state(backend, state):  # the trainer loads the best epoch's state before testing
         kept.update(backend=backend, live=backend.model, average=backend.ema)
         original_load(backend, state)
 
-    training.NumpyBackend.load_state = load_state
+    NumpyBackend.load_state = load_state
     try:
-        doc = training.train(cfg, splits, progress=True)
+        doc = train(cfg, splits, progress=True)
     finally:
-        training.NumpyBackend.load_state = original_load
+        NumpyBackend.load_state = original_load
     result = {"overrides": overrides, "test_accuracy": doc["test_accuracy"], "best_epoch": doc["best_epoch"],
               "epochs": cfg.epochs, "train_seconds": round(doc["train_seconds"], 1)}
     backend = kept.get("backend")

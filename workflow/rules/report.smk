@@ -9,14 +9,14 @@ REPORT_PDF = "results/report/report.pdf"
 rule report:
     input:
         unpack(report_figure_inputs),
-        runs=expand("results/runs/{run}.json", run=RUNS),
+        runs=run_documents(RUNS),
         metrics="results/metrics.json",
         parity=rules.parity.output[0],
         derivations=rules.derivations.output[0],
         relu_variance=rules.relu_variance.output[0],
         archive_info=rules.prepare_data.output.info,
-        benchmarks=rule_benchmarks(),
-        templates=sorted(str(p) for p in Path("report").rglob("*") if p.is_file()),
+        benchmarks=step_benchmarks,
+        templates=sorted(str(p) for p in Path("templates").rglob("*") if p.is_file()),
         code=code("render_report.py"),
     output:
         html=report(
@@ -33,8 +33,8 @@ rule report:
     params:
         config=config,
         runs=RUNS,
-        main_run=config["report"]["main_run"],
-        figure_sources=report_figure_sources(),
+        main_run=PLAN.main_run,
+        figure_sources=PLAN.report_figure_sources(),
         # the previous PDF, removed if this HTML fails (mlp_cifar.report.workflow)
         pdf=REPORT_PDF,
     script:
@@ -65,11 +65,11 @@ rule report_pdf:
 rule tables:
     input:
         metrics="results/metrics.json",
-        runs=expand("results/runs/{run}.json", run=RUNS),
+        runs=run_documents(RUNS),
         code=code("tables.py"),
     output:
         **table_outputs(),
-        **csv_outputs(),
+        **PLAN.csv_tables(),
     log:
         "logs/tables.log",
     conda:

@@ -6,32 +6,32 @@ rule train:
     input:
         cache=rules.prepare_data.output.cache,
         splits=rules.prepare_splits.output,
-        code=code("train.py"),
+        code=training_code,
     output:
-        "results/runs/{run}.json",
+        RUN_DOCUMENT,
     log:
         "logs/train/{run}.log",
     benchmark:
         "results/benchmarks/train_{run}.tsv"
+    # The runs this rule trains (mlp_cifar.plan): a sweep run's document comes from its rate's job.
+    wildcard_constraints:
+        run="|".join(job["run"] for job in PLAN.jobs()["train"]),
     conda:
         "../../envs/mlp.yaml"
     threads: train_threads
     # What a cluster job asks for (mlp_cifar.runs.cluster_resources); ignored by local runs.
     resources:
-        mem_mb=run_resource("mem_mb"),
-        runtime=run_resource("runtime"),
-        gpu=run_resource("gpu"),
+        mem_mb=training_resource("mem_mb"),
+        runtime=training_resource("runtime"),
+        gpu=training_resource("gpu"),
     params:
-        settings=lambda wildcards: [run_settings(wildcards.run)],
+        settings=job_settings,
         data=config["data"],
     script:
         "../../scripts/train.py"
 
 
-if SWEEP_JOBS:
-
-    # A sweep run's document comes from its rate's job, not from `train`.
-    ruleorder: train_sweep_rate > train
+if PLAN.sweep_jobs:
 
     # The runs of one sweep rate share initialisation and batch order and differ only in batch norm:
     # one process trains them one after another (each document as `train` writes it), so a PyTorch
@@ -41,26 +41,27 @@ if SWEEP_JOBS:
         input:
             cache=rules.prepare_data.output.cache,
             splits=rules.prepare_splits.output,
-            code=code("train.py"),
+            code=training_code,
         output:
-            [f"results/runs/{SWEEP_PREFIX}{{rate}}_{kind}.json" for kind in SWEEP_KINDS],
+            [
+                RUN_DOCUMENT.format(run=f"{SWEEP_PREFIX}{{rate}}_{kind}")
+                for kind in PLAN.sweep_kinds
+            ],
         log:
             f"logs/train/{SWEEP_PREFIX}{{rate}}.log",
         benchmark:
             f"results/benchmarks/train_{SWEEP_PREFIX}{{rate}}.tsv"
         wildcard_constraints:
-            rate="|".join(SWEEP_JOBS),
+            rate="|".join(PLAN.sweep_jobs),
         conda:
             "../../envs/mlp.yaml"
         threads: train_threads
         resources:
-            mem_mb=sweep_job_resource("mem_mb"),
-            runtime=sweep_job_resource("runtime"),
-            gpu=sweep_job_resource("gpu"),
+            mem_mb=training_resource("mem_mb"),
+            runtime=training_resource("runtime"),
+            gpu=training_resource("gpu"),
         params:
-            settings=lambda wildcards: [
-                run_settings(run) for run in SWEEP_JOBS[wildcards.rate]
-            ],
+            settings=job_settings,
             data=config["data"],
         script:
             "../../scripts/train.py"
@@ -68,7 +69,7 @@ if SWEEP_JOBS:
 
 rule metrics:
     input:
-        runs=expand("results/runs/{run}.json", run=RUNS),
+        runs=run_documents(RUNS),
         code=code("metrics.py"),
     output:
         "results/metrics.json",
@@ -77,9 +78,9 @@ rule metrics:
     conda:
         "../../envs/mlp.yaml"
     params:
-        groups=SEED_GROUPS,
-        pair=BACKEND_PAIR,
-        sweep=SWEEP_RUNS,
-        schedules=SCHEDULE_RUNS,
+        groups=PLAN.seed_groups,
+        pair=PLAN.backend_pair,
+        sweep=PLAN.sweep_runs,
+        schedules=PLAN.schedule_runs,
     script:
         "../../scripts/metrics.py"
