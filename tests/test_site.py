@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from mlp_cifar.site import build_site
+from test_faults import results_folder
 from workflow_helpers import snakemake
 
 
@@ -39,17 +40,6 @@ def test_a_missing_output_is_named_and_nothing_is_published(tmp_path):
 
 
 # The documentation (issue 28): a built docs folder (make docs) is published under docs/ and linked.
-def results_folder(root):
-    results = root / "results"
-    (results / "report").mkdir(parents=True)
-    (results / "tables").mkdir()
-    (results / "report" / "report.html").write_text("<html></html>")
-    (results / "report" / "report.pdf").write_bytes(b"%PDF-1.7\n")
-    (results / "metrics.json").write_text("{}")
-    (results / "tables" / "runs.csv").write_text("a,b\n")
-    return results
-
-
 def docs_folder(root):
     docs = root / "docs-site"
     (docs / "assets").mkdir(parents=True)
