@@ -1,6 +1,7 @@
 """One sweep rate's two runs (plain, batch norm) as two processes, or as one that trains both?
 
     python benchmarks/bench_sweep_job.py --archive PATH/cifar-10-python.tar.gz [--rounds 3] [--epochs N]
+        [--backend numpy|torch]
 
 The workflow's rule train_sweep_rate trains a learning rate's runs one after another in one process
 (scripts/train.py, `mlp_cifar.training.workflow.train_runs`); before, each run was its own job. This times both ways side by side, round
@@ -64,11 +65,14 @@ def main(argv=None) -> int:
     p.add_argument("--epochs", type=int, help="epochs per run (default: config.yaml's defaults)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--n-val", type=int, help="validation images (default: config.yaml's data.n_val)")
+    p.add_argument("--backend", choices=("numpy", "torch"), help="(default: config.yaml's sweep backend)")
     args = p.parse_args(argv)
 
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     base = {**config["defaults"], "backend": config["sweep"].get("backend") or config["defaults"]["backend"],
             "lr": 0.1, "schedule": None}
+    if args.backend:
+        base["backend"] = args.backend
     if args.epochs:
         base["epochs"] = args.epochs
     data = {"n_val": args.n_val or config["data"]["n_val"], "split_seed": config["data"]["split_seed"]}

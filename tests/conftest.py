@@ -42,26 +42,43 @@ def _workflow_marker_guard(request: pytest.FixtureRequest):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _one_zca_fit_per_training_split():
-    """Fit ZCA once per distinct training split and epsilon in a session.
+def _one_zca_fit_per_training_split(tmp_path_factory: pytest.TempPathFactory):
+    """Fit ZCA once per distinct training split and epsilon in a session, across pytest-xdist's workers.
 
     The fit is an eigendecomposition of a 3072 x 3072 covariance, by far the costliest step of the trainer
     tests, and many tests (both paths of a run, both backends) fit the same split again. The fit is a
-    pure function of its arguments, so a repeated call gets copies of the first result; test_whiten and
-    test_pca_input still check the fit itself on every distinct input."""
+    pure function of its arguments, so a repeated call gets copies of the first result, kept in memory
+    and in the session's temp folder (which the workers share); test_whiten and test_pca_input still
+    check the fit itself on every distinct input."""
     from mlp_cifar.data import whiten
 
     fit, results = whiten.fit_zca_with_directions, {}
+    folder = _session_shared_folder(tmp_path_factory) / "zca-fits"
+    folder.mkdir(exist_ok=True)
 
     def remembered(x: np.ndarray, epsilon: float):
-        key = (hashlib.sha1(np.ascontiguousarray(x)).hexdigest(), x.dtype.str, x.shape, float(epsilon))
+        key = hashlib.sha1(repr((x.dtype.str, x.shape, float(epsilon))).encode()
+                           + hashlib.sha1(np.ascontiguousarray(x)).digest()).hexdigest()
         if key not in results:
-            results[key] = fit(x, epsilon)
+            stored = folder / f"{key}.npz"
+            with FileLock(f"{stored}.lock"):
+                if not stored.exists():
+                    with open(f"{stored}.part", "wb") as f:
+                        np.savez(f, *fit(x, epsilon))
+                    os.replace(f"{stored}.part", stored)
+            with np.load(stored) as saved:
+                results[key] = tuple(saved[f"arr_{i}"] for i in range(4))
         return tuple(a.copy() for a in results[key])
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(whiten, "fit_zca_with_directions", remembered)
         yield
+
+
+def _session_shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's temp folder, or under pytest-xdist the folder that all workers' temp folders share."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +118,7 @@ def smoke_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if os.environ.get("PYTEST_XDIST_WORKER"):
         # One build for all workers: the first to get here builds it in their common temp folder, the
         # others wait for it (and build it themselves only if that build failed).
-        shared = tmp_path_factory.getbasetemp().parent / "smoke-shared"
+        shared = _session_shared_folder(tmp_path_factory) / "smoke-shared"
         with FileLock(f"{shared}.lock"):
             work = shared / "work"
             if not (shared / "built").exists():

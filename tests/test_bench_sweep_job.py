@@ -9,9 +9,11 @@ import bench_sweep_job  # noqa: E402
 
 
 def test_both_ways_write_identical_documents_and_the_ratio_is_printed(small_synthetic_archive, capsys):
-    assert bench_sweep_job.main(["--archive", str(small_synthetic_archive), "--rounds", "1", "--epochs", "1", "--n-val", "500",
-                                 "--threads", "1"]) == 0
+    # NumPy: its processes start without importing PyTorch (the script's logic is the same either way).
+    assert bench_sweep_job.main(["--archive", str(small_synthetic_archive), "--rounds", "1", "--epochs", "1",
+                                 "--n-val", "500", "--threads", "1", "--backend", "numpy"]) == 0
     out = capsys.readouterr().out
+    assert "one rate, numpy, 1 epochs per run" in out
     assert "round 1: two processes" in out and "one / two = " in out
     assert "documents identical (timings aside): True" in out
 

@@ -246,9 +246,9 @@ def assert_build_fails(archive: Path, cache_dir: Path, *fragments: str) -> None:
     assert files_in(cache_dir) == []
 
 
-def test_truncated_archive_is_rejected(synthetic_archive: Path, tmp_path: Path) -> None:
+def test_truncated_archive_is_rejected(small_synthetic_archive: Path, tmp_path: Path) -> None:
     bad = tmp_path / "truncated.tar.gz"
-    data = synthetic_archive.read_bytes()
+    data = small_synthetic_archive.read_bytes()
     bad.write_bytes(data[: len(data) // 2])
     assert_build_fails(bad, tmp_path / "cache", "not a readable .tar.gz")
 
@@ -259,11 +259,11 @@ def test_garbage_archive_is_rejected(tmp_path: Path) -> None:
     assert_build_fails(bad, tmp_path / "cache", "not a readable .tar.gz")
 
 
-def test_corrupted_gzip_checksum_is_rejected(synthetic_archive: Path, tmp_path: Path) -> None:
+def test_corrupted_gzip_checksum_is_rejected(small_synthetic_archive: Path, tmp_path: Path) -> None:
     """Flip a bit of the gzip trailer's CRC-32: the pixels are intact, but the file is corrupt.
     (tarfile stops before the trailer, so this passes unless the reader checks the CRC.)"""
     bad = tmp_path / "badcrc.tar.gz"
-    data = bytearray(synthetic_archive.read_bytes())
+    data = bytearray(small_synthetic_archive.read_bytes())
     data[-8] ^= 0x01  # gzip trailer: CRC-32 (4 bytes), then the length (4 bytes)
     bad.write_bytes(bytes(data))
     assert_build_fails(bad, tmp_path / "cache", "CRC")
@@ -284,7 +284,7 @@ def _label_ten(labels: list[int]) -> list[int]:
         (dict(omit=("data_batch_3",)), [f"lacks {ARCHIVE_DIR}/data_batch_3"]),
         (
             dict(tamper={TEST_BATCH: _with(b"data", lambda d: d[:, :-1])}),
-            [f"{ARCHIVE_DIR}/test_batch", "(10000, 3071)"],
+            [f"{ARCHIVE_DIR}/test_batch", "(1000, 3071)"],
         ),
         (
             dict(tamper={"data_batch_2": _with(b"labels", _label_ten)}),
@@ -302,8 +302,9 @@ def _label_ten(labels: list[int]) -> list[int]:
     ids=["missing-batch", "wrong-shape", "label-out-of-range", "not-uint8", "not-a-pickle"],
 )
 def test_broken_archive_is_rejected(tmp_path: Path, variant: dict, fragments: list[str]) -> None:
-    # Flat, noiseless images only make these archives faster to write; the layout is what matters here.
-    bad = write_synthetic_archive(tmp_path / "bad.tar.gz", noise=0, block=32, **variant)
+    # Flat, noiseless images, 1,000 per batch, only make these archives faster to write; the layout is what
+    # matters here (the full-size layout: test_synthetic_archive_has_official_layout, test_read_batches_...).
+    bad = write_synthetic_archive(tmp_path / "bad.tar.gz", images_per_batch=1000, noise=0, block=32, **variant)
     assert_build_fails(bad, tmp_path / "cache", *fragments)
 
 
@@ -315,14 +316,14 @@ def test_missing_local_archive_names_path_and_config_key(tmp_path: Path) -> None
     assert files_in(tmp_path / "data") == []
 
 
-def test_failed_cache_write_leaves_no_file(synthetic_archive: Path, tmp_path: Path, monkeypatch) -> None:
+def test_failed_cache_write_leaves_no_file(small_synthetic_archive: Path, tmp_path: Path, monkeypatch) -> None:
     def disk_full(f, **arrays):
         f.write(b"PK\x03\x04 half an npz")
         raise OSError("No space left on device")
 
     monkeypatch.setattr(np, "savez", disk_full)
     with pytest.raises(OSError, match="No space left"):
-        build_cache(synthetic_archive, tmp_path / "cache" / CACHE_NAME)
+        build_cache(small_synthetic_archive, tmp_path / "cache" / CACHE_NAME)
     assert files_in(tmp_path / "cache") == []
 
 
@@ -372,15 +373,15 @@ def test_load_arrays_builds_reuses_and_rebuilds_cache(
     assert files_in(data_dir) == [CACHE_NAME]
 
 
-def test_failed_rebuild_keeps_previous_cache(synthetic_archive: Path, synthetic_md5: str, tmp_path: Path) -> None:
+def test_failed_rebuild_keeps_previous_cache(small_synthetic_archive: Path, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    load_arrays(synthetic_archive, data_dir)
+    load_arrays(small_synthetic_archive, data_dir)
     broken = tmp_path / "broken.tar.gz"
-    broken.write_bytes(synthetic_archive.read_bytes()[:1_000_000])
+    broken.write_bytes(small_synthetic_archive.read_bytes()[:1_000_000])
     with pytest.raises(ArchiveError):
         load_arrays(broken, data_dir)
     assert files_in(data_dir) == [CACHE_NAME]
-    assert load_cache(data_dir / CACHE_NAME).archive_md5 == synthetic_md5
+    assert load_cache(data_dir / CACHE_NAME).archive_md5 == md5_of(small_synthetic_archive)
 
 
 def test_read_batches_matches_pickles(synthetic_archive: Path, pickled_batches: dict) -> None:
@@ -525,9 +526,10 @@ def test_epoch_batches() -> None:
     assert not np.array_equal(first, other_seed)
 
 
-def test_archive_md5_is_remembered_by_file_identity(tmp_path, synthetic_archive, synthetic_md5):
+def test_archive_md5_is_remembered_by_file_identity(tmp_path, small_synthetic_archive):
     archive, memo = tmp_path / "a.tar.gz", tmp_path / "state" / "md5.json"
-    archive.write_bytes(synthetic_archive.read_bytes())
+    archive.write_bytes(small_synthetic_archive.read_bytes())
+    synthetic_md5 = md5_of(small_synthetic_archive)
     assert remembered_md5(archive, memo) == synthetic_md5
     entries = json.loads(memo.read_text())
     entries[str(archive.resolve())]["md5"] = "remembered"  # same identity: read back, not recomputed

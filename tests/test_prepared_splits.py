@@ -16,9 +16,9 @@ from test_training import strip_timings
 
 
 @pytest.fixture(scope="module")
-def cache(synthetic_archive, tmp_path_factory):
+def cache(small_synthetic_archive, tmp_path_factory):
     path = tmp_path_factory.mktemp("cache") / "cifar10.npz"
-    build_cache(synthetic_archive, path)
+    build_cache(small_synthetic_archive, path)
     return path
 
 
