@@ -1,6 +1,6 @@
 # Two entry points for a fresh machine with Python 3.11:
 #   make report   – install into .venv, then run the whole workflow (snakemake --cores <CPUs>)
-#   make test     – install into .venv, then run the tests (all tiers)
+#   make test     – install into .venv, then run the tests (all tiers, one worker per CPU)
 #   make test-fast – the fast tier: tests that neither start Snakemake nor read the real archive
 #   make watch    – run the workflow, then rerun it on every change of config, code or templates
 #   make docs     – build the documentation (docs/) into results/docs-site/, warnings as errors
@@ -40,11 +40,16 @@ report: $(STAMP)
 train: $(STAMP)
 	$(BIN)/python -m mlp_cifar.training.cli --out results/runs/numpy_default.json $(if $(ARCHIVE),--archive "$(ARCHIVE)")
 
+# The tests run in one pytest-xdist worker per CPU, a test file per worker at a time (module fixtures are
+# made once); make test TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= $(CORES)
+PYTEST := $(BIN)/python -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not workflow and not slow"
+	$(PYTEST) -m "not workflow and not slow"
 
 # Rebuild whenever the config, the workflow, a script, a template or the package changes
 # (mlp_cifar/watch.py); extra Snakemake arguments: make watch SNAKEMAKE_ARGS="--profile profiles/smoke"
