@@ -48,9 +48,14 @@ def files_in(directory: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def pickled_batches(synthetic_archive: Path) -> dict[str, dict]:
-    """The archive's batches read with plain tarfile + pickle, independently of the package."""
+    """The full-size archive's batches read with plain tarfile + pickle, independently of the package."""
+    return read_pickles(synthetic_archive)
+
+
+def read_pickles(archive: Path) -> dict[str, dict]:
+    """An archive's batches read with plain tarfile + pickle, independently of the package."""
     out = {}
-    with tarfile.open(synthetic_archive, "r:gz") as tar:
+    with tarfile.open(archive, "r:gz") as tar:
         for name in (*TRAIN_BATCHES, TEST_BATCH, "batches.meta"):
             with tar.extractfile(f"{ARCHIVE_DIR}/{name}") as f:
                 out[name] = pickle.load(f, encoding="bytes")
@@ -93,11 +98,12 @@ def test_synthetic_archive_is_learnable(pickled_batches: dict) -> None:
     assert accuracy > 0.8
 
 
-def test_synthetic_cli_is_deterministic(tmp_path: Path, synthetic_md5: str, capsys) -> None:
+def test_synthetic_cli_is_deterministic(tmp_path: Path, small_synthetic_archive: Path, capsys) -> None:
     out = tmp_path / "again.tar.gz"
-    synthetic_main([str(out), "--seed", "0"])
-    assert md5_of(out) == synthetic_md5
-    assert synthetic_md5 in capsys.readouterr().out
+    synthetic_main([str(out), "--seed", "0", "--images-per-batch", "1000"])  # as the small_synthetic_archive
+    md5 = md5_of(small_synthetic_archive)
+    assert md5_of(out) == md5
+    assert md5 in capsys.readouterr().out
     assert files_in(tmp_path) == ["again.tar.gz"]
 
 
@@ -330,9 +336,10 @@ def test_failed_cache_write_leaves_no_file(small_synthetic_archive: Path, tmp_pa
 # --------------------------------------------------------------------------- success path and cache reuse
 
 
-def test_load_arrays_builds_reuses_and_rebuilds_cache(
-    synthetic_archive: Path, synthetic_md5: str, pickled_batches: dict, tmp_path: Path, monkeypatch
-) -> None:
+def test_load_arrays_builds_reuses_and_rebuilds_cache(small_synthetic_archive: Path, tmp_path: Path, monkeypatch) -> None:
+    # The small archive (the full-size layout: test_read_batches_matches_pickles).
+    synthetic_archive, synthetic_md5 = small_synthetic_archive, md5_of(small_synthetic_archive)
+    pickled_batches = read_pickles(small_synthetic_archive)
     builds = []
     real_build = source.build_cache
     monkeypatch.setattr(source, "build_cache", lambda *a: builds.append(a) or real_build(*a))
@@ -345,7 +352,7 @@ def test_load_arrays_builds_reuses_and_rebuilds_cache(
     expected_train = np.concatenate([pickled_batches[n][b"data"] for n in TRAIN_BATCHES])
     expected_train_labels = np.concatenate([pickled_batches[n][b"labels"] for n in TRAIN_BATCHES])
     for got in (arrays, load_cache(cache)):
-        assert got.train_images.dtype == np.uint8 and got.train_images.shape == (50000, PIXELS)
+        assert got.train_images.dtype == np.uint8 and got.train_images.shape == (5000, PIXELS)
         assert np.array_equal(got.train_images, expected_train)
         assert got.train_labels.dtype == np.uint8
         assert np.array_equal(got.train_labels, expected_train_labels)

@@ -85,7 +85,9 @@ def test_evaluation_projects_each_image_and_its_mirror(backend_cls):
 
 
 def test_both_backends_train_the_same_projected_run_in_float64():
-    splits = learnable_splits(n_train=256, n_val=64, n_test=64, dtype=np.float64)
+    # The float32 split, whitened and projected by the shared ZCA fit (conftest); the runs then cast the
+    # whitened images and the directions to float64, and train and evaluate in float64.
+    splits = learnable_splits()
     settings = dict(hidden=[16], epochs=1, batch_size=64, dtype="float64", device="cpu", zca=0.1, pca=40,
                     augment={"flip": True, "crop": 2})
     numpy_doc = train(RunConfig(backend="numpy", **settings), splits, progress=False)

@@ -187,8 +187,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("out", type=Path, help="archive to write, e.g. data/synthetic-cifar-10.tar.gz")
     parser.add_argument("--seed", type=int, default=0, help="fixes class means, labels and noise (default 0)")
+    parser.add_argument("--images-per-batch", type=int, default=IMAGES_PER_BATCH,
+                        help=f"images in each of the six batches (default {IMAGES_PER_BATCH}, the official size)")
     args = parser.parse_args(argv)
-    path = write_synthetic_archive(args.out, seed=args.seed)
+    path = write_synthetic_archive(args.out, seed=args.seed, images_per_batch=args.images_per_batch)
     print(f"{path}  md5 {md5_of(path)}")
 
 
