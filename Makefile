@@ -4,6 +4,7 @@
 #   make test-fast – the fast tier: tests that neither start Snakemake nor read the real archive
 #   make watch    – run the workflow, then rerun it on every change of config, code or templates
 #   make docs     – build the documentation (docs/) into results/docs-site/, warnings as errors
+#   make cache    – the results cache shared by every checkout: where, how big, what (make cache-clear empties it)
 # Pass a local archive for offline use: make report ARCHIVE=/path/to/cifar-10-python.tar.gz (spaces are fine:
 # ARCHIVE="/my data/cifar-10-python.tar.gz"); extra Snakemake arguments: make report SNAKEMAKE_ARGS="-n"
 
@@ -18,7 +19,7 @@ ARCHIVE ?=
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install install-slurm report train test test-fast watch docs clean
+.PHONY: install install-slurm report train test test-fast watch docs cache cache-clear clean
 
 $(STAMP): envs/requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11" >&2; exit 1; }
@@ -33,6 +34,9 @@ install: $(STAMP)
 # The SLURM executor plugin for profiles/slurm (docs/cluster-gpu.md).
 install-slurm: $(STAMP)
 	$(BIN)/pip install --quiet -r envs/slurm.txt
+
+# The results cache (mlp_cifar/results_cache.py): MLP_CIFAR_CACHE=off or a folder, passed on to Snakemake.
+export MLP_CIFAR_CACHE
 
 report: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS) $(if $(ARCHIVE),--config "cifar10_archive=$(ARCHIVE)")
@@ -62,5 +66,13 @@ DOCS_SITE ?= results/docs-site
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --site-dir "$(DOCS_SITE)"
 
+# The results cache's location, size and entries; cache-clear removes every entry.
+cache: $(STAMP)
+	$(BIN)/python -m mlp_cifar.results_cache
+
+cache-clear: $(STAMP)
+	$(BIN)/python -m mlp_cifar.results_cache --clear
+
+# The results cache is left alone (make cache-clear).
 clean:
 	rm -rf results logs .snakemake

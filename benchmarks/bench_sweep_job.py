@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:  # runnable from a checkout without installing the
 from mlp_cifar.data.cache import build_cache  # noqa: E402
 from mlp_cifar.data.split_files import prepare_splits  # noqa: E402
 
-TIMINGS = {"whiten_seconds", "train_seconds", "eval_seconds", "total_seconds"}
+TIMINGS = {"whiten_seconds", "train_seconds", "eval_seconds", "total_seconds", "made", "checksum"}
 # One job, as scripts/train.py runs it: its (settings, output) pairs trained in this process.
 JOB = """
 import json, sys

@@ -216,12 +216,13 @@ def parity_report(defaults: Mapping, n_train: int = 4096, data_seed: int = 0, th
 
 def write_parity(defaults: dict, parity: dict, out: str, threads: int) -> dict:
     """The workflow's parity job: the report above for `defaults`, written to ``out`` and summarised in the log."""
-    from mlp_cifar.atomic import write_json
     from mlp_cifar.job import available_threads
+    from mlp_cifar.provenance import made_here
+    from mlp_cifar.results_cache import write_sealed_json
 
     doc = parity_report(defaults, n_train=parity["n_train"], data_seed=parity.get("data_seed", 0),
                         threads=available_threads(threads))
-    write_json(out, doc)
+    doc = write_sealed_json(out, {**doc, "made": made_here()})  # a results cache entry (checksum checked)
     for case in doc["cases"]:
         print(f"batch_norm={case['batch_norm']}: {case['n_batches']} batches, max relative difference "
               f"of batch losses {case['max_rel_loss_diff']:.2e}, of parameters {case['max_rel_param_diff']:.2e}"

@@ -23,8 +23,34 @@ def machine() -> dict[str, object]:
     return {
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
+        "cpu_model": cpu_model(),
         "cpu_count": os.cpu_count(),
     }
+
+
+def cpu_model(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> str:
+    """The CPU's model name ("AMD EPYC 7B13"): float32 results can differ between models. From Linux's
+    /proc/cpuinfo, else what the platform module says (often only the architecture)."""
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() in ("model name", "Model", "cpu model") and value.strip():
+                    return " ".join(value.split())
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def made_here(root: str | os.PathLike = ".") -> dict[str, object]:
+    """Where and when a cached result was made: this checkout's id (mlp_cifar.results_cache), the time
+    (UTC) and the CPU model; the report tells from it a result made here from one restored."""
+    import datetime
+
+    from mlp_cifar.results_cache import checkout_id
+
+    return {"checkout": checkout_id(root), "at": datetime.datetime.now(datetime.timezone.utc).isoformat(
+        timespec="seconds"), "cpu_model": cpu_model()}
 
 
 def git_state(repo: str | os.PathLike = ".") -> dict[str, object]:

@@ -17,6 +17,10 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(_name, "1")
 
+# The tests' Snakemake builds train what they test, in their own folders: the results cache (on by default,
+# in the user's cache folder) is off unless a test gives a cache folder of its own.
+os.environ["MLP_CIFAR_CACHE"] = "off"
+
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from filelock import FileLock  # noqa: E402

@@ -55,7 +55,8 @@ def test_workflow_builds_what_the_issue_asks():
     assert "bash .ci/run" in steps("test")
     assert "--profile profiles/smoke" in steps("smoke-report")
     assert "default_branch" in jobs["full-report"]["if"]
-    cache = next(s for s in jobs["full-report"]["steps"] if str(s.get("uses", "")).startswith("actions/cache"))
+    cache = next(s for s in jobs["full-report"]["steps"] if str(s.get("uses", "")).startswith("actions/cache")
+                 and s["with"]["path"].startswith("data/"))
     assert cache["with"]["path"] == "data/cifar-10-python.tar.gz"  # where the workflow downloads it
     assert "steps.archive.outputs.md5" in cache["with"]["key"]
     for job in ("smoke-report", "full-report"):
@@ -110,3 +111,24 @@ def test_the_docs_are_built_strictly_and_published_with_the_report():
     docs = next(i for i, s in enumerate(full) if s.get("run") == "make docs")
     site = next(i for i, s in enumerate(full) if "mlp_cifar.site" in str(s.get("run", "")))
     assert docs < site and "--docs results/docs-site" in full[site]["run"]
+
+
+def test_both_report_jobs_restore_and_save_the_results_cache_before_they_build():
+    """docs/ci.md: the results cache (mlp_cifar.results_cache's default folder) is restored before the
+    build, under a key of what results depend on, with restore-keys for the newest cache; the full build
+    takes a local archive from the repository variable CIFAR10_ARCHIVE."""
+    from mlp_cifar.results_cache import location
+
+    jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]
+    default = f"~/{location({}).relative_to(Path.home())}"  # the default folder, as the runner's home has it
+    for job, build in (("smoke-report", "--profile profiles/smoke"), ("full-report", "make report")):
+        steps = jobs[job]["steps"]
+        at = next(i for i, s in enumerate(steps) if s.get("with", {}).get("path") == default)
+        assert steps[at]["uses"] == "actions/cache@v4"
+        key, restore = steps[at]["with"]["key"], steps[at]["with"]["restore-keys"]
+        assert key.startswith(restore) and "hashFiles(" in key
+        for dependency in ("mlp_cifar/**/*.py", "scripts/*.py", "workflow/**", "config.yaml", "envs/requirements.txt"):
+            assert f"'{dependency}'" in key
+        assert at < next(i for i, s in enumerate(steps) if build in str(s.get("run", "")))
+    full = next(s for s in jobs["full-report"]["steps"] if s.get("run") == "make report")
+    assert full["env"]["ARCHIVE"] == "${{ vars.CIFAR10_ARCHIVE }}"

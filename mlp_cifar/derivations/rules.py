@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
-from mlp_cifar.atomic import write_json
+from mlp_cifar.provenance import made_here
+from mlp_cifar.results_cache import write_sealed_json
 
 
 def write_derivations(out: str | os.PathLike) -> dict:
@@ -23,7 +24,7 @@ def write_derivations(out: str | os.PathLike) -> dict:
                 if r["code"] is not None:
                     status = "verified" if r["code"]["passed"] else "FAILED"
                     print(f"{'':32s} {status:8s} code: {r['code']['module']}: {r['code']['detail']}")
-    write_json(out, doc)
+    doc = write_sealed_json(out, {**doc, "made": made_here()})  # a results cache entry (checksum checked)
     summary = (f"{doc['n_results']} results and {doc['n_code_checks']} code checks in {doc['seconds']:.1f} s: "
                + ("all verified" if doc["passed"] else f"FAILED: {', '.join(doc['failed'])}"))
     print(summary)
@@ -43,5 +44,4 @@ def write_relu_variance(out: str | os.PathLike) -> dict:
     for key, curve in doc["depth"]["curves"].items():
         print(f"{key:8s} Var(y_1) {curve['measured'][0]:.3g}, Var(y_{doc['depth']['depth']}) "
               f"{curve['measured'][-1]:.3g} (predicted {curve['predicted'][-1]:.3g})")
-    write_json(out, doc)
-    return doc
+    return write_sealed_json(out, {**doc, "made": made_here()})  # a results cache entry (checksum checked)

@@ -32,6 +32,21 @@ def provenance_context(provenance: Mapping, config: Mapping, run: Mapping) -> di
         "rule_seconds": rule_seconds,
         "rule_seconds_total": sum(v for v in rule_seconds.values() if v is not None),
         "cpu": {"cpu_count": cpu.get("cpu_count"), "processor": cpu.get("processor"),
-                "platform": cpu.get("platform")},
+                "cpu_model": cpu.get("cpu_model"), "platform": cpu.get("platform")},
         "threads": provenance.get("threads", run["threads"]),
+        "made": list(provenance.get("made") or []),
     }
+
+
+def made_rows(documents: Mapping[str, Mapping], checkout: str | None) -> list[dict]:
+    """Per cached result (runs, parity, derivations, the ReLU-variance estimate), where it comes from:
+    made in this checkout (``checkout``, mlp_cifar.results_cache) or restored from the results cache,
+    with the CPU model and time it was made at and its own time, in the order given."""
+    rows = []
+    for name, doc in documents.items():
+        made = dict(doc.get("made") or {})
+        seconds = doc.get("total_seconds", doc.get("seconds"))
+        rows.append({"name": name, "here": made.get("checkout") == checkout if made else None,
+                     "cpu_model": made.get("cpu_model") or (doc.get("machine") or {}).get("cpu_model"),
+                     "at": made.get("at"), "seconds": seconds})
+    return rows

@@ -11,6 +11,8 @@ from mlp_cifar.job import read_run_documents, read_json
 from mlp_cifar.provenance import git_state, machine, package_versions, rule_seconds
 from mlp_cifar.report.context import build_context
 from mlp_cifar.report.figure_sources import origin_github_url
+from mlp_cifar.report.provenance import made_rows
+from mlp_cifar.results_cache import checkout_id
 from mlp_cifar.report.render import write_html
 
 TEMPLATES = Path("templates")
@@ -44,6 +46,9 @@ def render_workflow_report(inputs: Mapping[str, str | list], config: Mapping, ma
 def _render(inputs: Mapping[str, str | list], config: Mapping, main_run: str, out_html: str | os.PathLike,
             figure_sources: Mapping[str, Mapping] | None) -> None:
     docs = read_run_documents(inputs["runs"])
+    parity, derivations, relu_variance = (read_json(inputs[k]) for k in ("parity", "derivations", "relu_variance"))
+    made = made_rows({**docs, "parity": parity, "derivations": derivations, "relu_variance": relu_variance},
+                     checkout_id())
     provenance = {
         "git": {**git_state(), "github": origin_github_url()},
         "versions": package_versions(),
@@ -52,12 +57,12 @@ def _render(inputs: Mapping[str, str | list], config: Mapping, main_run: str, ou
         "rule_seconds": rule_seconds(inputs["benchmarks"]),
         "cpu": machine(),
         "threads": {name: doc["threads"] for name, doc in docs.items()},
+        "made": made,
     }
     figures = {figure_id(name): path for name, path in inputs.items() if name.startswith("figure__")}
     context = build_context(docs, read_json(inputs["metrics"]), figures, config, provenance, main_run=main_run,
                             title=config["report"]["title"],
-                            parity=read_json(inputs["parity"]),
-                            derivations={"results": read_json(inputs["derivations"]),
-                                         "relu_variance": read_json(inputs["relu_variance"])},
+                            parity=parity,
+                            derivations={"results": derivations, "relu_variance": relu_variance},
                             figure_sources={figure_id(name): source for name, source in (figure_sources or {}).items()})
     write_html(context, TEMPLATES, out_html)

@@ -22,11 +22,12 @@ def train_runs(cache: str, splits_dir: str, runs: Iterable[tuple[Mapping, str]],
 def train_run(cache: str, splits_dir: str, settings: dict, data: dict, out: str, threads: int) -> dict:
     """The workflow's training job: train one configured run on the prepared splits (float32; other
     dtypes normalise the cached arrays themselves), write its document."""
-    from mlp_cifar.atomic import write_json
     from mlp_cifar.data import split_files
     from mlp_cifar.data.cache import load_cache
     from mlp_cifar.data.dataset import make_splits
     from mlp_cifar.job import available_threads
+    from mlp_cifar.provenance import made_here
+    from mlp_cifar.results_cache import write_sealed_json
 
     cfg = RunConfig(**{**settings, "threads": available_threads(threads)})
     if np.dtype(cfg.dtype) == split_files.DTYPE:
@@ -35,5 +36,5 @@ def train_run(cache: str, splits_dir: str, settings: dict, data: dict, out: str,
         splits = make_splits(load_cache(cache), n_val=data["n_val"], split_seed=data["split_seed"], dtype=cfg.dtype)
     doc = train(cfg, splits)
     doc["data"]["split_seed"] = data["split_seed"]
-    write_json(out, doc)
-    return doc
+    doc["made"] = made_here()
+    return write_sealed_json(out, doc)  # the results cache's entry: its checksum is checked before use

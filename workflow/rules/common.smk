@@ -22,7 +22,8 @@ from mlp_cifar.figures import (
     UnknownFigureError,
     check_templates,
 )
-from mlp_cifar.job import run_document_problem
+from mlp_cifar import results_cache
+from mlp_cifar.job import available_threads, run_document_problem
 from mlp_cifar.plan import (
     DATA_DIR,
     DOWNLOADED_ARCHIVE,
@@ -45,6 +46,9 @@ forward_interrupt_to_jobs()
 _lock_patch_problem = keep_other_instances_locks()
 if _lock_patch_problem:
     logger.warning(_lock_patch_problem)
+
+# The pinned requirements, an input of every cached rule: their content is part of the results cache's key.
+REQUIREMENTS = "envs/requirements.txt"
 
 # The local archive's MD5 per file identity (mlp_cifar.data.fingerprint), beside Snakemake's own state.
 ARCHIVE_MD5_MEMO = ".snakemake/mlp_cifar/archive_md5.json"
@@ -80,6 +84,32 @@ def retrain_damaged_run_documents():
             )
     return damaged
 
+
+# The results cache (mlp_cifar/results_cache.py): Snakemake's between-workflow cache (--cache, set by
+# profiles/default) at the folder MLP_CIFAR_CACHE names, by default in the user's cache folder. A damaged
+# entry is removed before the DAG is built, so that its result is computed again instead of read.
+RESULTS_CACHE = results_cache.location()
+if RESULTS_CACHE is None:
+    os.environ.pop("SNAKEMAKE_OUTPUT_CACHE", None)
+else:
+    os.environ["SNAKEMAKE_OUTPUT_CACHE"] = str(RESULTS_CACHE)
+    if workflow.is_main_process:
+        try:
+            RESULTS_CACHE.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise WorkflowError(
+                f"the results cache folder {RESULTS_CACHE} cannot be made ({err.strerror}); set "
+                "MLP_CIFAR_CACHE to a writable folder, or MLP_CIFAR_CACHE=off"
+            )
+        for entry, problem in results_cache.remove_damaged_entries(RESULTS_CACHE).items():
+            logger.warning(
+                f"results cache entry {entry} is damaged ({problem}): removed, its result is computed again"
+            )
+# A result restored from an entry since removed (damaged, or the cache cleared) is a broken link: it is
+# removed, so that the result is missing and computed again (Snakemake cannot read a broken link's time).
+if workflow.is_main_process:
+    for link in results_cache.remove_broken_links("results"):
+        logger.warning(f"{link}: its results cache entry is gone; it is computed again")
 
 retrain_damaged_run_documents()
 
@@ -120,6 +150,12 @@ def training_resource(key):
     """A training job's cluster resource `key` (mem_mb, runtime in minutes, gpu), from its runs'
     settings, trained one after another (mlp_cifar.runs.job_resources)."""
     return lambda wildcards: job_resources(job_settings(wildcards))[key]
+
+
+def job_threads(wildcards, threads):
+    """The threads a job really computes on (mlp_cifar.job.available_threads), as a param: PyTorch's
+    float32 results depend on them, so they are part of the results cache's key."""
+    return available_threads(threads)
 
 
 def train_threads(wildcards=None):

@@ -1,5 +1,9 @@
 # One training job per run (wildcard `run`), each writing one JSON document; the learning-rate sweep
 # trains each rate's runs (one per batch-norm setting) in one job (wildcard `rate`), below.
+# Both are kept in the results cache (`cache: True`, mlp_cifar/results_cache.py): its key covers the
+# script, the params (the runs' settings, the threads they train on) and the content of the code and
+# requirements inputs; a run's training time is in its document (Snakemake refuses a cached rule a
+# `benchmark:`).
 
 
 rule train:
@@ -7,12 +11,12 @@ rule train:
         cache=rules.prepare_data.output.cache,
         splits=rules.prepare_splits.output,
         code=training_code,
+        requirements=REQUIREMENTS,
     output:
         RUN_DOCUMENT,
     log:
         "logs/train/{run}.log",
-    benchmark:
-        "results/benchmarks/train_{run}.tsv"
+    cache: True
     # The runs this rule trains (mlp_cifar.plan): a sweep run's document comes from its rate's job.
     wildcard_constraints:
         run="|".join(job["run"] for job in PLAN.jobs()["train"]),
@@ -27,6 +31,8 @@ rule train:
     params:
         settings=job_settings,
         data=config["data"],
+        # PyTorch's float32 results on the CPU depend on the thread count: a part of the cache key.
+        threads=job_threads,
     script:
         "../../scripts/train.py"
 
@@ -42,15 +48,16 @@ if PLAN.sweep_jobs:
             cache=rules.prepare_data.output.cache,
             splits=rules.prepare_splits.output,
             code=training_code,
+            requirements=REQUIREMENTS,
+        # Named outputs: Snakemake caches a rule with several outputs only when each has a name.
         output:
-            [
-                RUN_DOCUMENT.format(run=f"{SWEEP_PREFIX}{{rate}}_{kind}")
+            **{
+                kind: RUN_DOCUMENT.format(run=f"{SWEEP_PREFIX}{{rate}}_{kind}")
                 for kind in PLAN.sweep_kinds
-            ],
+            },
         log:
             f"logs/train/{SWEEP_PREFIX}{{rate}}.log",
-        benchmark:
-            f"results/benchmarks/train_{SWEEP_PREFIX}{{rate}}.tsv"
+        cache: True
         wildcard_constraints:
             rate="|".join(PLAN.sweep_jobs),
         conda:
@@ -63,6 +70,7 @@ if PLAN.sweep_jobs:
         params:
             settings=job_settings,
             data=config["data"],
+            threads=job_threads,
         script:
             "../../scripts/train.py"
 
