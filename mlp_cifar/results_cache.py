@@ -29,7 +29,7 @@ import shutil
 import sys
 import uuid
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, MutableMapping
 
 from mlp_cifar.atomic import write_json
 
@@ -48,6 +48,15 @@ def location(environ: Mapping[str, str] = os.environ) -> Path | None:
         return Path(chosen).expanduser()
     base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "mlp-cifar" / "results"
+
+
+def point_snakemake_at(folder: Path | None, environ: MutableMapping[str, str] = os.environ) -> None:
+    """Snakemake's between-workflow cache reads its folder from SNAKEMAKE_OUTPUT_CACHE when it builds the DAG,
+    after the Snakefile is parsed: set it to ``folder``, or remove it when the cache is off."""
+    if folder is None:
+        environ.pop("SNAKEMAKE_OUTPUT_CACHE", None)
+    else:
+        environ["SNAKEMAKE_OUTPUT_CACHE"] = str(folder)
 
 
 def checksum(document: Mapping) -> str:

@@ -89,22 +89,22 @@ def retrain_damaged_run_documents():
 # profiles/default) at the folder MLP_CIFAR_CACHE names, by default in the user's cache folder. A damaged
 # entry is removed before the DAG is built, so that its result is computed again instead of read.
 RESULTS_CACHE = results_cache.location()
-if RESULTS_CACHE is None:
-    os.environ.pop("SNAKEMAKE_OUTPUT_CACHE", None)
-else:
-    os.environ["SNAKEMAKE_OUTPUT_CACHE"] = str(RESULTS_CACHE)
-    if workflow.is_main_process:
-        try:
-            RESULTS_CACHE.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise WorkflowError(
-                f"the results cache folder {RESULTS_CACHE} cannot be made ({err.strerror}); set "
-                "MLP_CIFAR_CACHE to a writable folder, or MLP_CIFAR_CACHE=off"
-            )
-        for entry, problem in results_cache.remove_damaged_entries(RESULTS_CACHE).items():
-            logger.warning(
-                f"results cache entry {entry} is damaged ({problem}): removed, its result is computed again"
-            )
+# The `cache:` of the rules that keep their results there: switched off, they are plain rules (Snakemake
+# would otherwise fail their jobs for want of a cache folder).
+CACHE_RESULTS = RESULTS_CACHE is not None
+results_cache.point_snakemake_at(RESULTS_CACHE)
+if RESULTS_CACHE is not None and workflow.is_main_process:
+    try:
+        RESULTS_CACHE.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise WorkflowError(
+            f"the results cache folder {RESULTS_CACHE} cannot be made ({err.strerror}); set "
+            "MLP_CIFAR_CACHE to a writable folder, or MLP_CIFAR_CACHE=off"
+        )
+    for entry, problem in results_cache.remove_damaged_entries(RESULTS_CACHE).items():
+        logger.warning(
+            f"results cache entry {entry} is damaged ({problem}): removed, its result is computed again"
+        )
 # A result restored from an entry since removed (damaged, or the cache cleared) is a broken link: it is
 # removed, so that the result is missing and computed again (Snakemake cannot read a broken link's time).
 if workflow.is_main_process:

@@ -44,7 +44,9 @@ rule prepare_data:
     params:
         # The archive's path only where no input names it (a missing local archive: the job fails naming
         # the config key); the content, not the path, is part of the key of the results cache downstream.
-        archive=lambda wildcards, input: None if input.get("archive") else archive_path(config),
+        archive=lambda wildcards, input: (
+            None if input.get("archive") else archive_path(config)
+        ),
         content=archive_content,
     script:
         "../../scripts/prepare_data.py"

@@ -11,7 +11,7 @@ rule derivations:
         "results/derivations/derivations.json",
     log:
         "logs/derivations/derivations.log",
-    cache: True
+    cache: CACHE_RESULTS
     conda:
         "../../envs/mlp.yaml"
     script:
@@ -26,7 +26,7 @@ rule relu_variance:
         "results/derivations/relu_variance.json",
     log:
         "logs/derivations/relu_variance.log",
-    cache: True
+    cache: CACHE_RESULTS
     conda:
         "../../envs/mlp.yaml"
     script:

@@ -10,7 +10,7 @@ rule parity:
         "results/parity.json",
     log:
         "logs/parity.log",
-    cache: True
+    cache: CACHE_RESULTS
     conda:
         "../../envs/mlp.yaml"
     threads: train_threads()

@@ -1,9 +1,8 @@
 # One training job per run (wildcard `run`), each writing one JSON document; the learning-rate sweep
 # trains each rate's runs (one per batch-norm setting) in one job (wildcard `rate`), below.
-# Both are kept in the results cache (`cache: True`, mlp_cifar/results_cache.py): its key covers the
-# script, the params (the runs' settings, the threads they train on) and the content of the code and
-# requirements inputs; a run's training time is in its document (Snakemake refuses a cached rule a
-# `benchmark:`).
+# Both are kept in the results cache (`cache:`, mlp_cifar/results_cache.py): its key covers the script,
+# the params (the runs' settings, the threads they train on) and the content of the code and requirements
+# inputs; a run's training time is in its document (Snakemake refuses a cached rule a `benchmark:`).
 
 
 rule train:
@@ -16,10 +15,10 @@ rule train:
         RUN_DOCUMENT,
     log:
         "logs/train/{run}.log",
-    cache: True
     # The runs this rule trains (mlp_cifar.plan): a sweep run's document comes from its rate's job.
     wildcard_constraints:
         run="|".join(job["run"] for job in PLAN.jobs()["train"]),
+    cache: CACHE_RESULTS
     conda:
         "../../envs/mlp.yaml"
     threads: train_threads
@@ -57,9 +56,9 @@ if PLAN.sweep_jobs:
             },
         log:
             f"logs/train/{SWEEP_PREFIX}{{rate}}.log",
-        cache: True
         wildcard_constraints:
             rate="|".join(PLAN.sweep_jobs),
+        cache: CACHE_RESULTS
         conda:
             "../../envs/mlp.yaml"
         threads: train_threads
