@@ -462,7 +462,9 @@ def test_a_rates_runs_share_one_job_and_train_as_if_alone(smoke_build, smoke_cop
     assert docs["bn"]["config"]["batch_norm"] is True and docs["plain"]["config"]["batch_norm"] is False
     alone = json.loads((smoke_build / "results" / "runs" / "sweep_lr_1em01_plain.json").read_text())
     assert strip_timings(docs["plain"]) == strip_timings(alone)
-    assert (work / "results" / "benchmarks" / "train_sweep_lr_1em01.tsv").is_file()  # one job, one wall time
+    # One job, one log (a cached rule has no benchmark file), and no job of a run of its own.
+    assert (work / "logs" / "train" / "sweep_lr_1em01.log").stat().st_size > 0
+    assert not (work / "logs" / "train" / "sweep_lr_1em01_plain.log").exists()
 
 
 @pytest.mark.workflow

@@ -52,8 +52,7 @@ def test_smoke_run_produces_report_and_metrics(built):
 def test_derivations_are_verified_in_the_json_and_the_report_within_a_minute(built):
     doc = json.loads((built / "results" / "derivations" / "derivations.json").read_text())
     assert doc["passed"] is True and doc["failed"] == [] and doc["n_results"] == 18
-    seconds = float((built / "results" / "benchmarks" / "derivations.tsv").read_text().splitlines()[1].split()[0])
-    assert seconds < 60
+    assert doc["seconds"] < 60  # its own time (a cached result has no benchmark file)
     html = (built / "results" / "report" / "report.html").read_text()
     assert html.count('<span class="badge verified">verified</span>') == doc["n_results"] + 1  # + the summary
     assert "FAILED" not in html[html.index('id="derivations"'):html.index('id="provenance"')]
