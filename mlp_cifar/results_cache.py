@@ -156,8 +156,8 @@ def describe(path: Path) -> str:
     when = f", {made['at']}" if made.get("at") else ""
     if "test_accuracy" in doc and isinstance(doc.get("config"), dict):
         cfg = doc["config"]
-        what = (f"run: {cfg.get('backend')} {cfg.get('hidden')} lr {cfg.get('lr')} "
-                f"{cfg.get('epochs')} epochs, {cfg.get('threads')} thread(s)")
+        what = (f"run: {cfg.get('backend')} {cfg.get('hidden')}{' batch norm' if cfg.get('batch_norm') else ''} "
+                f"lr {cfg.get('lr')} {cfg.get('epochs')} epochs, {cfg.get('threads')} thread(s)")
     else:
         what = "result: " + ", ".join(sorted(k for k in doc if k not in (CHECKSUM_KEY, "made")))[:60]
     return what + where + when
@@ -194,7 +194,9 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ)
     print(f"{len(found)} entries, {human(sum(sizes.values()))}; clear it with: python -m mlp_cifar.results_cache --clear")
     for path in found:
         stamp = datetime.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
-        print(f"  {path.name[:16]}…  {human(sizes[path]):>9}  {stamp}  {describe(path)}")
+        key, _, rest = path.name.partition("_") if "_" in path.name else path.name.partition(".")
+        name = f"{key[:12]}…{'_' if '_' in path.name else '.'}{rest}"  # a sweep job's two runs differ in the suffix
+        print(f"  {name:<24}  {human(sizes[path]):>9}  {stamp}  {describe(path)}")
     return 0
 
 
