@@ -17,6 +17,7 @@ from mlp_cifar.codedeps import module_files
 from mlp_cifar.plan import make_plan, run_documents
 from mlp_cifar.results_cache import CHECKOUT_ID_FILE
 from mlp_cifar.runs import SWEEP_PREFIX
+from test_training import strip_timings
 from workflow_helpers import REPO, copy_workflow, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -27,17 +28,6 @@ SMOKE = ("--profile", "profiles/smoke")
 # does not ask for it.)
 OTHERS = ("results/metrics.json", "results/parity.json", "results/derivations/derivations.json",
           "results/derivations/relu_variance.json")
-TIMINGS = {"whiten_seconds", "train_seconds", "eval_seconds", "total_seconds", "seconds"}
-
-
-def without_timings(doc):
-    if isinstance(doc, dict):
-        return {k: without_timings(v) for k, v in doc.items() if k not in TIMINGS}
-    if isinstance(doc, list):
-        return [without_timings(v) for v in doc]
-    return doc
-
-
 def smoke_plan(work: Path):
     from snakemake.utils import update_config
 
@@ -93,7 +83,7 @@ def test_two_checkouts_share_results_and_each_change_recomputes_exactly_what_it_
     assert runs and set(runs.values()) == {checkout(first)} and checkout(first) != checkout(second)
     for name in ("parity.json", "derivations/derivations.json", "derivations/relu_variance.json"):
         assert json.loads((second / "results" / name).read_text())["made"]["checkout"] == checkout(first)
-    metrics = [without_timings(json.loads((w / "results/metrics.json").read_text())) for w in (first, second)]
+    metrics = [strip_timings(json.loads((w / "results/metrics.json").read_text())) for w in (first, second)]
     assert metrics[0] == metrics[1]
     html = (second / "results/report/report.html").read_text()
     table = html.split('id="table-results-made"', 1)[1].split("</table>", 1)[0]
