@@ -5,6 +5,7 @@
 #   make watch    – run the workflow, then rerun it on every change of config, code or templates
 #   make docs     – build the documentation (docs/) into results/docs-site/, warnings as errors
 #   make cache    – the results cache shared by every checkout: where, how big, what (make cache-clear empties it)
+#   make ci-local – the GitHub Actions workflow run here by act: a push, then a pull request (EVENTS=push: one)
 # Pass a local archive for offline use: make report ARCHIVE=/path/to/cifar-10-python.tar.gz (spaces are fine:
 # ARCHIVE="/my data/cifar-10-python.tar.gz"); extra Snakemake arguments: make report SNAKEMAKE_ARGS="-n"
 
@@ -19,7 +20,7 @@ ARCHIVE ?=
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install install-slurm report train test test-fast watch docs cache cache-clear clean
+.PHONY: install install-slurm report train test test-fast watch docs cache cache-clear ci-local clean
 
 $(STAMP): envs/requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11" >&2; exit 1; }
@@ -74,5 +75,12 @@ cache-clear: $(STAMP)
 	$(BIN)/python -m mlp_cifar.results_cache --clear
 
 # The results cache is left alone (make cache-clear).
+# The workflow's jobs under act, on this machine, offline (.ci/act-local, docs/ci.md#running-the-workflow-here):
+# a push runs test, smoke-report and full-report (on ARCHIVE, default ../shared/data/cifar10/); a pull request
+# runs smoke-report with its merge-base comparison. Stops at the first failing event.
+EVENTS ?= push pull_request
+ci-local:
+	@for event in $(EVENTS); do ARCHIVE="$(ARCHIVE)" bash .ci/act-local $$event || exit 1; done
+
 clean:
 	rm -rf results logs .snakemake
