@@ -93,6 +93,8 @@ def test_smoke_report_job_succeeds_under_act_and_uploads_the_report(tmp_path: Pa
     assert run.returncode == 0, tail
     assert "🏁  Job succeeded" in run.stdout and f"{'smoke-report':<14} {'success':<10}" in run.stdout, tail
     assert "Build the report on a synthetic archive" in run.stdout
+    # The results cache was saved for the next run (a path that does not exist would save nothing).
+    assert "Cache saved with key: results-smoke-" in run.stdout, tail
     zips = list((ci / "artifacts").rglob("report-smoke.zip"))
     assert len(zips) == 1, sorted(p.relative_to(ci) for p in (ci / "artifacts").rglob("*"))
     with zipfile.ZipFile(zips[0]) as artifact:
