@@ -179,13 +179,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("old", help="results folder or metrics.json of the old build")
     parser.add_argument("new", help="results folder or metrics.json of the new build")
+    parser.add_argument("--old-name", help="the old build's name in the table (default: its path)")
+    parser.add_argument("--new-name", help="the new build's name in the table (default: its path)")
     args = parser.parse_args(argv)
     try:
         old, new = load_metrics(args.old, "OLD"), load_metrics(args.new, "NEW")
     except (OSError, MetricsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(markdown(old, new, args.old, args.new), end="")
+    print(markdown(old, new, args.old_name or args.old, args.new_name or args.new), end="")
     return 0
 
 

@@ -80,6 +80,9 @@ def test_a_pull_request_gets_the_comparison_with_its_merge_base_in_the_job_summa
     assert "github.event.pull_request.base.sha" in base["env"]["BASE_SHA"]
     # One summary per run, nothing posted: no comment step anywhere in the workflow.
     assert '>> "$GITHUB_STEP_SUMMARY"' in compare["run"] and '"$RUNNER_TEMP/base/results" results' in compare["run"]
+    # The table names the two commits, not the runner's temporary folder.
+    assert 'MERGE_BASE=$base" >> "$GITHUB_ENV"' in base["run"] and '--old-name "merge base ${MERGE_BASE::7}"' in compare["run"]
+    assert "github.event.pull_request.head.sha" in compare["env"]["HEAD_SHA"] and "--new-name" in compare["run"]
     text = WORKFLOW.read_text()
     assert "github-script" not in text and "gh pr comment" not in text and "issues: write" not in text
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 import subprocess
 import sys
@@ -74,3 +75,16 @@ def test_a_missing_build_is_a_clear_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "mlp_cifar.compare", str(tmp_path), str(tmp_path)],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "no metrics.json" in proc.stderr
+
+
+def test_the_builds_can_be_named_instead_of_shown_by_path(tmp_path, capsys):
+    from mlp_cifar.compare import main
+
+    for name in ("base", "head"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "metrics.json").write_text(json.dumps(METRICS))
+    assert main([str(tmp_path / "base"), str(tmp_path / "head"),
+                 "--old-name", "merge base 1234567", "--new-name", "pull request abcdef0"]) == 0
+    heading, _, header = capsys.readouterr().out.splitlines()[:3]
+    assert heading == "### Metrics: pull request abcdef0 against merge base 1234567"
+    assert header.startswith("| | merge base 1234567 | pull request abcdef0 |") and str(tmp_path) not in header

@@ -2,7 +2,7 @@
 cache folder of their own; the second restores every trained run and cached result and trains nothing,
 with the same metrics; afterwards, in the second, a damaged entry is computed again, a template edit trains
 nothing, an edit of mlp_cifar/schedules.py retrains exactly the runs whose jobs import it, and one more
-sweep rate trains only its runs."""
+sweep rate trains only its runs. Two builds that write one entry at once leave it whole."""
 
 from __future__ import annotations
 
@@ -132,3 +132,31 @@ def test_two_checkouts_share_results_and_each_change_recomputes_exactly_what_it_
     assert len(new_jobs) == 1 and set(after) - set(before) == set(new_jobs[0].runs)
     assert train_logs(second) == {job_log(new_jobs[0])}
     assert {name: after[name] for name in before} == before
+
+
+def test_two_builds_writing_one_entry_at_once_leave_it_whole(tmp_path):
+    """Two checkouts start the same cached job at the same moment with an empty shared cache: both find no
+    entry, both compute and both store it. Snakemake moves each output into a temporary folder inside the
+    cache and renames it into place, so the entry left is one whole, sealed document that both link to."""
+    import subprocess
+
+    from mlp_cifar.results_cache import entries, entry_problem
+    from workflow_helpers import SNAKEMAKE
+
+    cache = tmp_path / "cache"
+    target = "results/derivations/derivations.json"
+    works = [copy_workflow(tmp_path / name / "checkout") for name in ("a", "b")]
+    for w in works:  # the same slower script in both (so the same key): the two jobs surely overlap
+        script = w / "scripts/derivations.py"
+        script.write_text("import time\ntime.sleep(5)\n" + script.read_text())
+    env = {**os.environ, "MLP_CIFAR_CACHE": str(cache)}
+    procs = [subprocess.Popen([SNAKEMAKE, *SMOKE, "--cores", "1", target], cwd=w, env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for w in works]
+    outs = [p.communicate(timeout=600)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    for w, out in zip(works, outs):  # each computed it: neither found the other's entry at its start
+        assert (w / "logs/derivations/derivations.log").stat().st_size, out
+    stored = [e for e in entries(cache) if entry_problem(e) is None]
+    assert len(entries(cache)) == len(stored) == 1, [(e, entry_problem(e)) for e in entries(cache)]
+    assert {os.path.realpath(w / target) for w in works} == {str(stored[0].resolve())}
+    assert not [p for p in cache.iterdir() if p.is_dir()]  # no temporary folder left behind
