@@ -154,13 +154,29 @@ def describe(path: Path) -> str:
     made = doc.get("made") or {}
     where = f", on {made['cpu_model']}" if made.get("cpu_model") else ""
     when = f", {made['at']}" if made.get("at") else ""
+    return describe_document(doc) + where + when
+
+
+def describe_document(doc: Mapping) -> str:
+    """What a cached document holds, in a few words: a run's settings, seed and result, or which result."""
     if "test_accuracy" in doc and isinstance(doc.get("config"), dict):
         cfg = doc["config"]
-        what = (f"run: {cfg.get('backend')} {cfg.get('hidden')}{' batch norm' if cfg.get('batch_norm') else ''} "
-                f"lr {cfg.get('lr')} {cfg.get('epochs')} epochs, {cfg.get('threads')} thread(s)")
-    else:
-        what = "result: " + ", ".join(sorted(k for k in doc if k not in (CHECKSUM_KEY, "made")))[:60]
-    return what + where + when
+        schedule = (cfg.get("schedule") or {}).get("name") if isinstance(cfg.get("schedule"), dict) else None
+        outcome = "diverged" if doc.get("diverged") else f"test accuracy {doc['test_accuracy']:.4f}" \
+            if isinstance(doc.get("test_accuracy"), (int, float)) else "no test accuracy"
+        seed = doc.get("seed", cfg.get("seed"))
+        return (f"run: {cfg.get('backend')} {cfg.get('hidden')}{' batch norm' if cfg.get('batch_norm') else ''} "
+                f"lr {cfg.get('lr')}{f', {schedule} schedule' if schedule else ''}"
+                f"{f', seed {seed}' if seed is not None else ''}, "
+                f"{cfg.get('epochs')} epochs, {cfg.get('threads')} thread(s): {outcome}")
+    verdict = "" if "passed" not in doc else ", passed" if doc["passed"] else ", FAILED"
+    if "questions" in doc:
+        return f"derivations (SymPy and code checks{verdict})"
+    if "cases" in doc and "threshold" in doc:
+        return f"parity check (NumPy against PyTorch in float64{verdict})"
+    if "monte_carlo" in doc:
+        return "ReLU-variance estimate (Monte Carlo)"
+    return "result: " + ", ".join(sorted(k for k in doc if k not in (CHECKSUM_KEY, "made")))[:60]
 
 
 def human(size: int) -> str:

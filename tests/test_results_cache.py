@@ -72,12 +72,27 @@ def test_the_command_lists_size_and_entries_and_clears_them(tmp_path, capsys):
     assert results_cache.main([], environ={"MLP_CIFAR_CACHE": str(tmp_path)}) == 0
     out = capsys.readouterr().out
     assert f"results cache: {tmp_path}" in out and "2 entries" in out and "--clear" in out
-    assert "run: torch [32] lr 0.1 3 epochs, 1 thread(s), on AMD EPYC 7B13, 2026-12-04T05:00:00+00:00" in out
-    assert "result: questions, seconds" in out
+    assert ("run: torch [32] lr 0.1, 3 epochs, 1 thread(s): test accuracy 0.4567, on AMD EPYC 7B13, "
+            "2026-12-04T05:00:00+00:00") in out
+    assert "derivations (SymPy and code checks)" in out
     assert results_cache.main(["--clear"], environ={"MLP_CIFAR_CACHE": str(tmp_path)}) == 0
     assert "removed 2 entries" in capsys.readouterr().out and results_cache.entries(tmp_path) == []
     assert results_cache.main([], environ={"MLP_CIFAR_CACHE": "off"}) == 0
     assert "off" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("doc, expected", [
+    ({**DOC, "seed": 43, "config": {**DOC["config"], "schedule": {"name": "cosine"}, "batch_norm": True}},
+     "run: torch [32] batch norm lr 0.1, cosine schedule, seed 43, 3 epochs, 1 thread(s): test accuracy 0.4567"),
+    ({**DOC, "seed": 42, "diverged": True, "test_accuracy": None},
+     "run: torch [32] lr 0.1, seed 42, 3 epochs, 1 thread(s): diverged"),
+    ({"questions": [], "passed": True, "seconds": 1.0}, "derivations (SymPy and code checks, passed)"),
+    ({"cases": [], "threshold": 1e-10, "passed": False}, "parity check (NumPy against PyTorch in float64, FAILED)"),
+    ({"monte_carlo": {}, "depth": {}}, "ReLU-variance estimate (Monte Carlo)"),
+    ({"something": 1}, "result: something"),
+])
+def test_each_kind_of_entry_is_described_so_that_two_runs_can_be_told_apart(doc, expected):
+    assert results_cache.describe_document(doc) == expected
 
 
 def test_the_cpu_model_is_read_from_cpuinfo(tmp_path):
