@@ -161,9 +161,13 @@ def describe_document(doc: Mapping) -> str:
     """What a cached document holds, in a few words: a run's settings, seed and result, or which result."""
     if "test_accuracy" in doc and isinstance(doc.get("config"), dict):
         cfg = doc["config"]
-        schedule = (cfg.get("schedule") or {}).get("name") if isinstance(cfg.get("schedule"), dict) else None
-        outcome = "diverged" if doc.get("diverged") else f"test accuracy {doc['test_accuracy']:.4f}" \
-            if isinstance(doc.get("test_accuracy"), (int, float)) else "no test accuracy"
+        schedule = cfg["schedule"].get("name") if isinstance(cfg.get("schedule"), dict) else None
+        if doc.get("diverged"):
+            outcome = "diverged"
+        elif isinstance(doc["test_accuracy"], (int, float)):
+            outcome = f"test accuracy {doc['test_accuracy']:.4f}"
+        else:
+            outcome = "no test accuracy"
         seed = doc.get("seed", cfg.get("seed"))
         return (f"run: {cfg.get('backend')} {cfg.get('hidden')}{' batch norm' if cfg.get('batch_norm') else ''} "
                 f"lr {cfg.get('lr')}{f', {schedule} schedule' if schedule else ''}"

@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 
-from mlp_cifar.compare import MARK, markdown
+from mlp_cifar.compare import MARK, main, markdown
 from workflow_helpers import snakemake
 
 SMOKE = ("--profile", "profiles/smoke")
@@ -78,8 +78,6 @@ def test_a_missing_build_is_a_clear_error(tmp_path):
 
 
 def test_the_builds_can_be_named_instead_of_shown_by_path(tmp_path, capsys):
-    from mlp_cifar.compare import main
-
     for name in ("base", "head"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "metrics.json").write_text(json.dumps(METRICS))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,10 @@ import yaml
 
 from mlp_cifar.codedeps import module_files
 from mlp_cifar.plan import make_plan, run_documents
-from mlp_cifar.results_cache import CHECKOUT_ID_FILE
+from mlp_cifar.results_cache import CHECKOUT_ID_FILE, entries, entry_problem
 from mlp_cifar.runs import SWEEP_PREFIX
 from test_training import strip_timings
-from workflow_helpers import REPO, copy_workflow, snakemake
+from workflow_helpers import REPO, SNAKEMAKE, copy_workflow, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -138,11 +139,6 @@ def test_two_builds_writing_one_entry_at_once_leave_it_whole(tmp_path):
     """Two checkouts start the same cached job at the same moment with an empty shared cache: both find no
     entry, both compute and both store it. Snakemake moves each output into a temporary folder inside the
     cache and renames it into place, so the entry left is one whole, sealed document that both link to."""
-    import subprocess
-
-    from mlp_cifar.results_cache import entries, entry_problem
-    from workflow_helpers import SNAKEMAKE
-
     cache = tmp_path / "cache"
     target = "results/derivations/derivations.json"
     works = [copy_workflow(tmp_path / name / "checkout") for name in ("a", "b")]
